@@ -1,0 +1,53 @@
+// The manager dashboard: reads the same public API as every other client.
+const params = new URLSearchParams(location.search);
+const storeId = params.get('store') ?? 'demo';
+const $ = (id) => document.getElementById(id);
+
+function cell(text, className) {
+  const td = document.createElement('td');
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+function fill(tbody, rows) {
+  tbody.replaceChildren(
+    ...rows.map((cells) => {
+      const tr = document.createElement('tr');
+      tr.append(...cells);
+      return tr;
+    }),
+  );
+}
+
+async function load() {
+  const res = await fetch(`/v1/stores/${encodeURIComponent(storeId)}/summary`);
+  const body = await res.json();
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  const fmt = new Intl.NumberFormat('en-US');
+  $('store-name').textContent = body.store.name;
+  $('kpi-products').textContent = fmt.format(body.products);
+  $('kpi-low').textContent = fmt.format(body.lowStock.length);
+  $('kpi-currency').textContent = body.store.currency;
+  $('kpi-seq').textContent = body.lastEventSeq ?? '–';
+  fill(
+    document.querySelector('#categories tbody'),
+    body.categories.map((c) => [cell(c.name), cell(fmt.format(c.products), 'num')]),
+  );
+  fill(
+    document.querySelector('#low-stock tbody'),
+    body.lowStock.map((s) => [
+      cell(s.sku),
+      cell(s.name),
+      cell(String(s.available), s.available <= 0 ? 'num zero' : 'num'),
+      cell(String(s.threshold), 'num'),
+    ]),
+  );
+  $('status').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  $('status').className = '';
+}
+
+load().catch((error) => {
+  $('status').textContent = `Could not load the dashboard: ${error.message}`;
+  $('status').className = 'error';
+});

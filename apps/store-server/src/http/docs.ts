@@ -1,0 +1,30 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+/** The OpenAPI document is generated from the same zod schemas that validate requests. */
+export const docs = fp(async (app: FastifyInstance) => {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Till store server API',
+        description:
+          'Catalog, prices, stock holds and orders for storefronts, terminals and managers. ' +
+          'Amounts are decimal strings with an ISO 4217 currency code. Every error has the shape ' +
+          '`{ "error": { "code": "...", "message": "..." } }`.',
+        version: '1.0.0',
+      },
+      tags: [
+        { name: 'catalog', description: 'Products and prices' },
+        { name: 'stores', description: 'Stores and their dashboards' },
+        { name: 'operations', description: 'Health, readiness and metrics' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/docs/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+});
