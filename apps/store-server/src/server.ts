@@ -30,6 +30,7 @@ async function connect(config: Config, logger: Logger) {
     dataDir: config.dataDir,
     port: config.embeddedPgPort,
     log: (line) => logger.debug({ component: 'embedded-postgres' }, line),
+    notice: (message) => logger.info({ component: 'embedded-postgres' }, message),
   });
   logger.info({ pgdata: embedded.pgdataDir, port: embedded.port }, 'embedded PostgreSQL started');
   try {

@@ -24,17 +24,18 @@ describe('quick start: pnpm start with the embedded default', () => {
 
   async function start(port: number) {
     running = startCommand('pnpm', ['start'], cleanEnv({ TILL_DATA_DIR: dataDir, PORT: String(port) }));
+    const current = running;
     const base = `http://127.0.0.1:${port}`;
-    await waitFor(
+    const ready = waitFor(
       'the server to be ready',
-      async () => {
-        if (running?.child.exitCode !== null) throw new Error(`pnpm start exited:\n${running?.output()}`);
-        const res = await fetch(`${base}/readyz`);
-        return res.status === 200 ? true : undefined;
-      },
+      async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined),
       90_000,
-    ).catch((error) => {
-      throw new Error(`${(error as Error).message}\n--- output ---\n${running?.output()}`);
+    );
+    const exited = current.exited.then(({ code }) => {
+      throw new Error(`pnpm start exited (${code}) before it was ready`);
+    });
+    await Promise.race([ready, exited]).catch((error) => {
+      throw new Error(`${(error as Error).message}\n--- output ---\n${current.output()}`);
     });
     return base;
   }

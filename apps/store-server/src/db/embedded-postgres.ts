@@ -26,7 +26,10 @@ export interface EmbeddedPostgresOptions {
   dataDir: string;
   /** 0: pick a free port. */
   port?: number;
+  /** PostgreSQL's own output, line by line. */
   log?: (message: string) => void;
+  /** Decisions a person should know of (a fallback folder, a leftover server stopped). */
+  notice?: (message: string) => void;
 }
 
 export interface EmbeddedPostgres {
@@ -45,6 +48,8 @@ interface Binaries {
 }
 
 const POSTGRES_USER = 'postgres';
+/** Where files go that the `postgres` user must reach when the repository is closed to it. */
+const SHARED_ROOT = path.join(os.platform() === 'linux' ? '/var/tmp' : os.tmpdir(), 'till-postgres');
 const isRoot = () => typeof process.getuid === 'function' && process.getuid() === 0;
 
 async function loadBinaries(): Promise<Binaries> {
@@ -97,6 +102,43 @@ function ensurePostgresUser(): PostgresUser | undefined {
   return created;
 }
 
+/**
+ * The binaries live in node_modules inside the clone. When the `postgres` user cannot
+ * reach them there, a copy of the package's `native/` tree (bin, lib, share: PostgreSQL
+ * finds the rest relative to its binary) is made once per version in a shared folder.
+ */
+function reachableBinaries(bins: Binaries, user: PostgresUser | undefined, log: (m: string) => void): Binaries {
+  if (!user) return bins;
+  const blocked = blockedAncestor(bins.postgres, user);
+  if (!blocked) return bins;
+  const nativeDir = path.dirname(path.dirname(bins.postgres));
+  let version = 'unknown';
+  try {
+    version = JSON.parse(fs.readFileSync(path.join(nativeDir, '..', 'package.json'), 'utf8')).version;
+  } catch {
+    // an unversioned copy still works; it is just not shared between versions
+  }
+  const target = path.join(SHARED_ROOT, `bin-${version}`);
+  const complete = path.join(target, '.complete');
+  if (!fs.existsSync(complete)) {
+    log(
+      `The '${POSTGRES_USER}' user cannot reach the PostgreSQL binaries (${blocked} does not let it in); copying them to ${target}.`,
+    );
+    const staging = `${target}.tmp-${process.pid}`;
+    fs.rmSync(staging, { recursive: true, force: true });
+    fs.mkdirSync(SHARED_ROOT, { recursive: true, mode: 0o755 });
+    fs.cpSync(nativeDir, staging, { recursive: true, verbatimSymlinks: true });
+    fs.writeFileSync(path.join(staging, '.complete'), version);
+    try {
+      fs.renameSync(staging, target);
+    } catch (error) {
+      fs.rmSync(staging, { recursive: true, force: true });
+      if (!fs.existsSync(complete)) throw error; // another start made the same copy at the same time
+    }
+  }
+  return { postgres: path.join(target, 'bin', 'postgres'), initdb: path.join(target, 'bin', 'initdb') };
+}
+
 /** The first ancestor of `dir` that `user` cannot enter, if any. */
 function blockedAncestor(dir: string, user: PostgresUser): string | undefined {
   let current = path.dirname(dir);
@@ -128,7 +170,7 @@ export function resolvePgdataDir(dataDir: string, user: PostgresUser | undefined
   const blocked = blockedAncestor(wanted, user);
   if (!blocked) return wanted;
   const key = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
-  const fallback = path.join(os.platform() === 'linux' ? '/var/tmp' : os.tmpdir(), 'till-pgdata', key);
+  const fallback = path.join(SHARED_ROOT, 'data', key);
   log(
     `The data folder ${wanted} is not reachable by the '${POSTGRES_USER}' user PostgreSQL runs as ` +
       `(${blocked} does not let it in), so the embedded PostgreSQL keeps its files in ${fallback}. ` +
@@ -309,12 +351,13 @@ function startServer(
 /** Starts (initialising on first use) a PostgreSQL cluster under `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const log = options.log ?? (() => {});
+  const notice = options.notice ?? log;
   makeDir(options.dataDir, 'the data folder');
   const user = ensurePostgresUser();
-  const pgdata = resolvePgdataDir(options.dataDir, user, log);
+  const pgdata = resolvePgdataDir(options.dataDir, user, notice);
   const secretsFile = path.join(options.dataDir, 'embedded-postgres.json');
   const ownerFile = path.join(options.dataDir, 'embedded-postgres.owner');
-  const bins = await loadBinaries();
+  const bins = reachableBinaries(await loadBinaries(), user, notice);
 
   if (!fs.existsSync(path.join(pgdata, 'PG_VERSION'))) {
     if (fs.existsSync(pgdata) && fs.readdirSync(pgdata).length > 0) {
@@ -323,7 +366,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       );
     }
     const password = randomBytes(18).toString('base64url');
-    log(`Initialising a new PostgreSQL cluster in ${pgdata}`);
+    notice(`Initialising a new PostgreSQL cluster in ${pgdata}`);
     await initialise(bins, pgdata, password, user);
     fs.writeFileSync(secretsFile, JSON.stringify({ user: POSTGRES_USER, password, pgdata }, null, 2), { mode: 0o600 });
   }
@@ -337,7 +380,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     );
   }
 
-  await handleLeftoverServer(pgdata, ownerFile, log);
+  await handleLeftoverServer(pgdata, ownerFile, notice);
   const port = options.port || (await freePort());
   const child = await startServer(bins, pgdata, port, user, log);
   const pid = child.pid as number;
