@@ -3,6 +3,26 @@ const params = new URLSearchParams(location.search);
 const storeId = params.get('store') ?? 'demo';
 const $ = (id) => document.getElementById(id);
 
+// A manager key arrives once in the link the server prints (#key=…) and is kept in this browser.
+const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
+if (fromLink) {
+  localStorage.setItem('till.managerKey', fromLink);
+  history.replaceState(null, '', location.pathname + location.search);
+}
+let apiKey = localStorage.getItem('till.managerKey');
+
+async function api(path) {
+  if (!apiKey) {
+    apiKey = prompt('Manager API key (printed by `pnpm start`):')?.trim() ?? null;
+    if (apiKey) localStorage.setItem('till.managerKey', apiKey);
+  }
+  const res = await fetch(path, { headers: apiKey ? { authorization: `Bearer ${apiKey}` } : {} });
+  const body = await res.json();
+  if (res.status === 401) localStorage.removeItem('till.managerKey');
+  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  return body;
+}
+
 function cell(text, className) {
   const td = document.createElement('td');
   td.textContent = text;
@@ -21,9 +41,7 @@ function fill(tbody, rows) {
 }
 
 async function load() {
-  const res = await fetch(`/v1/stores/${encodeURIComponent(storeId)}/summary`);
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+  const body = await api(`/v1/stores/${encodeURIComponent(storeId)}/summary`);
   const fmt = new Intl.NumberFormat('en-US');
   $('store-name').textContent = body.store.name;
   $('kpi-products').textContent = fmt.format(body.products);

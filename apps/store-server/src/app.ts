@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { auth } from './auth/plugin';
 import type { Config } from './config';
 import { registerErrorHandler } from './errors';
 import { dashboardRoutes } from './http/dashboard';
@@ -42,6 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerMetricsHooks(app, metrics);
 
   await app.register(docs);
+  await app.register(auth);
   await app.register(healthRoutes);
   await app.register(productRoutes);
   await app.register(storeRoutes);

@@ -54,6 +54,7 @@ const envSchema = z.object({
   EMBEDDED_PG_PORT: port.default(0),
   TILL_SEED_DEMO: flag.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -72,6 +73,8 @@ export interface Config {
   embeddedPgPort: number;
   seedDemo: boolean;
   shutdownTimeoutMs: number;
+  /** How long a verified API key is trusted without asking the database: a revocation's delay. */
+  apiKeyCacheMs: number;
 }
 
 export class ConfigError extends Error {
@@ -106,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     seedDemo: e.TILL_SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    apiKeyCacheMs: e.API_KEY_CACHE_MS,
   };
 }
 

@@ -18,12 +18,21 @@ function banner(server: RunningServer, config: Config): string {
     '',
     `Till store server is ready (${seeded}).`,
     '',
-    `  Manager dashboard   ${server.url}/dashboard/`,
+    `  Manager dashboard   ${server.url}/dashboard/${server.demoKeys ? `#key=${server.demoKeys.manager}` : ''}`,
     `  API documentation   ${server.url}/docs`,
     `  Storefront API      ${server.url}/v1/products`,
     `  POS terminal        run \`pnpm pos\` in another terminal; it connects to ${server.url}`,
     `  Health              ${server.url}/healthz · ${server.url}/readyz · ${server.url}/metrics`,
     '',
+    ...(server.demoKeys
+      ? [
+          '  Demo API keys (send as "Authorization: Bearer <key>"):',
+          `    storefront        ${server.demoKeys.storefront}`,
+          `    terminal          ${server.demoKeys.terminal}`,
+          `    manager           ${server.demoKeys.manager}`,
+          '',
+        ]
+      : []),
     `  Database            ${db}`,
     `  Stock holds         ${config.redisUrl ? 'Redis mode (REDIS_URL)' : 'Postgres mode (set REDIS_URL for Redis mode)'}`,
     '',

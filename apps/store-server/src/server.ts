@@ -6,7 +6,8 @@ import { type Config, redact } from './config';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded-postgres';
 import { migrate } from './db/migrate';
 import { createPool, ensureDatabase } from './db/pool';
-import { type SeedResult, seedDemoStore } from './seed/seed-demo-store';
+import { type DemoKeys, ensureDemoKeys } from './seed/demo-keys';
+import { DEMO_STORE, type SeedResult, seedDemoStore } from './seed/seed-demo-store';
 
 /** A failure to start that the person starting Till can fix; printed as one message, no stack. */
 export class StartupError extends Error {
@@ -18,6 +19,8 @@ export interface RunningServer {
   url: string;
   database: { url: string; embedded: EmbeddedPostgres | undefined };
   seed: SeedResult | undefined;
+  /** Keys of the demo store, when it is seeded. */
+  demoKeys: DemoKeys | undefined;
   /** Stops taking requests, drains, closes the pool, then stops an embedded PostgreSQL. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -85,6 +88,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     const seed = config.seedDemo ? await seedDemoStore(pool) : undefined;
     if (seed?.created) logger.info({ products: seed.products }, 'demo store seeded');
+    const demoKeys = seed ? await ensureDemoKeys(pool, config.dataDir, DEMO_STORE.id) : undefined;
 
     app = await buildApp({ config, db: pool, logger });
     try {
@@ -115,6 +119,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
       database,
       seed,
+      demoKeys,
       stop: () => {
         stopping ??= release();
         return stopping;

@@ -4,10 +4,11 @@ import { startTestServer, type TestServer } from './support';
 
 describe('store server HTTP', () => {
   let server: TestServer;
-  const get = (path: string) => fetch(`${server.url}${path}`);
+  const get = (path: string) =>
+    server.request(path, { role: path.startsWith('/v1/stores') ? 'manager' : 'storefront' });
 
   beforeAll(async () => {
-    server = await startTestServer({ demo: true });
+    server = await startTestServer({ demo: true, env: { API_KEY_CACHE_MS: '300' } });
   });
   afterAll(() => server.stop());
 
@@ -89,6 +90,49 @@ describe('store server HTTP', () => {
     expect((await noRoute.json()).error.code).toBe('NOT_FOUND');
   });
 
+  it('needs an API key of a role allowed on the route, for its own store only', async () => {
+    const none = await server.request('/v1/products', { role: null });
+    expect(none.status).toBe(401);
+    expect((await none.json()).error.code).toBe('UNAUTHENTICATED');
+
+    const forged = await fetch(`${server.url}/v1/products`, {
+      headers: { authorization: 'Bearer till_sf_notarealkeynotarealkey' },
+    });
+    expect(forged.status).toBe(401);
+    expect((await forged.json()).error.code).toBe('INVALID_API_KEY');
+
+    const storefrontOnSummary = await server.request('/v1/stores/demo/summary', { role: 'storefront' });
+    expect(storefrontOnSummary.status).toBe(403);
+    expect((await storefrontOnSummary.json()).error).toMatchObject({ code: 'FORBIDDEN', role: 'storefront' });
+
+    await server.db.pool.query(`INSERT INTO stores (id, name, currency) VALUES ('other', 'Other', 'EUR')`);
+    const otherStore = await server.request('/v1/stores/other/summary', { role: 'manager' });
+    expect(otherStore.status).toBe(403);
+    expect((await otherStore.json()).error.code).toBe('FORBIDDEN_STORE');
+    const asAdmin = await server.request('/v1/stores/other/summary', { role: 'admin' });
+    expect(asAdmin.status).toBe(200);
+
+    // Health, docs and the dashboard's page need no key.
+    expect((await server.request('/healthz', { role: null })).status).toBe(200);
+    expect((await server.request('/docs/openapi.json', { role: null })).status).toBe(200);
+  });
+
+  it('stops honouring a revoked key once the cache time has passed', async () => {
+    const { issueApiKey, revokeApiKey } = await import('../src/auth/api-keys');
+    const issued = await issueApiKey(server.db.pool, { storeId: 'demo', role: 'storefront', name: 'to revoke' });
+    const call = () =>
+      fetch(`${server.url}/v1/products?limit=1`, { headers: { authorization: `Bearer ${issued.key}` } });
+    expect((await call()).status).toBe(200);
+    expect(await revokeApiKey(server.db.pool, issued.keyId)).toBe(true);
+    const started = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - started < 5_000) {
+      await new Promise((r) => setTimeout(r, 250));
+      status = (await call()).status;
+    }
+    expect(status).toBe(401);
+  });
+
   it('publishes an OpenAPI document generated from the request schemas, and a docs page', async () => {
     const doc = await (await get('/docs/openapi.json')).json();
     expect(doc.openapi).toMatch(/^3\./);
@@ -107,7 +151,7 @@ describe('store server HTTP', () => {
     expect(summary.categories).toHaveLength(5);
     expect(summary.lowStock.length).toBeGreaterThan(0);
     for (const item of summary.lowStock) expect(item.available).toBeLessThan(item.threshold);
-    const dashboard = await get('/dashboard/');
+    const dashboard = await server.request('/dashboard/', { role: null });
     expect(dashboard.status).toBe(200);
     expect(await dashboard.text()).toContain('<title>Till');
   });

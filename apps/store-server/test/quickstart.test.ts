@@ -61,14 +61,21 @@ describe('quick start: pnpm start with the embedded default', () => {
     const port = await freePort();
     const base = await start(port);
     const out = running?.output() ?? '';
-    expect(out).toContain(`Manager dashboard   ${base}/dashboard/`);
+    expect(out).toContain(`Manager dashboard   ${base}/dashboard/#key=till_mg_`);
     expect(out).toContain(`API documentation   ${base}/docs`);
     expect(out).toContain('pnpm pos');
 
-    const page = await (await fetch(`${base}/v1/products?limit=3&category=electronics`)).json();
+    const key = (role: string) =>
+      /\s{4}(\S+)\s+(till_\S+)/g.exec(out.split('\n').find((l) => l.trim().startsWith(role)) ?? '')?.[2];
+    const storefrontKey = key('storefront');
+    const managerKey = key('manager');
+    expect(storefrontKey, out).toMatch(/^till_sf_/);
+    expect(managerKey, out).toMatch(/^till_mg_/);
+    const as = (k: string | undefined) => ({ headers: { authorization: `Bearer ${k}` } });
+    const page = await (await fetch(`${base}/v1/products?limit=3&category=electronics`, as(storefrontKey))).json();
     expect(page.items).toHaveLength(3);
     expect(page.items[0]).toMatchObject({ category: 'electronics', price: { currency: 'USD' } });
-    const summary = await (await fetch(`${base}/v1/stores/demo/summary`)).json();
+    const summary = await (await fetch(`${base}/v1/stores/demo/summary`, as(managerKey))).json();
     expect(summary.products).toBeGreaterThanOrEqual(2_000);
     // Something to find after the restart:
     const firstPid = postgresPid();
@@ -77,7 +84,9 @@ describe('quick start: pnpm start with the embedded default', () => {
     const again = await start(port);
     const second = running?.output() ?? '';
     expect(second).not.toContain('Initialising a new PostgreSQL cluster');
-    const summaryAgain = await (await fetch(`${again}/v1/stores/demo/summary`)).json();
+    // The same keys work after a restart, and are printed again.
+    expect(second).toContain(managerKey);
+    const summaryAgain = await (await fetch(`${again}/v1/stores/demo/summary`, as(managerKey))).json();
     expect(summaryAgain.products).toBe(summary.products);
     expect(summaryAgain.lastEventSeq).toBe(summary.lastEventSeq); // not seeded twice
     await stopAndCheckPostgresIsGone(postgresPid());

@@ -17,6 +17,16 @@ export const docs = fp(async (app: FastifyInstance) => {
           '`{ "error": { "code": "...", "message": "..." } }`.',
         version: '1.0.0',
       },
+      components: {
+        securitySchemes: {
+          apiKey: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key: till_sf_… (storefront), till_tm_…, till_mg_…, till_ad_…',
+          },
+        },
+      },
+      security: [{ apiKey: [] }],
       tags: [
         { name: 'catalog', description: 'Products and prices' },
         { name: 'stores', description: 'Stores and their dashboards' },

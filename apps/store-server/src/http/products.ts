@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { STOREFRONT_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { errorSchema, moneySchema, skuSchema } from './schemas';
 
@@ -52,6 +53,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/products',
     {
+      config: { roles: STOREFRONT_UP },
       schema: {
         tags: ['catalog'],
         summary: 'List the catalog, page by page',
@@ -101,6 +103,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/products/:sku',
     {
+      config: { roles: STOREFRONT_UP },
       schema: {
         tags: ['catalog'],
         summary: 'One product by SKU (or by its EAN-13 barcode)',

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MANAGER_UP, storeOf } from '../auth/plugin';
 import { notFound } from '../errors';
 import { errorSchema, storeIdSchema } from './schemas';
 
@@ -47,8 +48,11 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(storeSchema) }) },
       },
     },
-    async () => {
-      const { rows } = await app.db.query<StoreRow>('SELECT * FROM stores ORDER BY id');
+    async (request) => {
+      const own = request.identity?.storeId;
+      const { rows } = own
+        ? await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [own])
+        : await app.db.query<StoreRow>('SELECT * FROM stores ORDER BY id');
       return { items: rows.map(toStore) };
     },
   );
@@ -56,6 +60,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/stores/:storeId/summary',
     {
+      config: { roles: MANAGER_UP },
       schema: {
         tags: ['stores'],
         summary: "A store at a glance: catalog by category and what is running low (the dashboard's first view)",
@@ -64,7 +69,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const { storeId } = request.params;
+      const storeId = storeOf(request, request.params.storeId);
       const store = await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [storeId]);
       const row = store.rows[0];
       if (!row) throw notFound(`Store ${storeId}`, { storeId });

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
 import { inject } from 'vitest';
+import { issueApiKey, type Role } from '../../src/auth/api-keys';
 import { type Config, loadConfig } from '../../src/config';
 import { createPool } from '../../src/db/pool';
 import { type RunningServer, startServer } from '../../src/server';
@@ -62,8 +63,25 @@ export function testConfig(overrides: Record<string, string | undefined> = {}): 
   return loadConfig({ PORT: '0', LOG_LEVEL: 'silent', TILL_SEED_DEMO: 'false', ...overrides });
 }
 
+export type TestKeys = Record<Role, string>;
+
+/** One key per role for `storeId` (the admin key spans every store). */
+export async function issueTestKeys(pool: pg.Pool, storeId: string): Promise<TestKeys> {
+  const [storefront, terminal, manager, admin] = await Promise.all([
+    issueApiKey(pool, { storeId, role: 'storefront', name: 'test storefront' }),
+    issueApiKey(pool, { storeId, role: 'terminal', name: 'test terminal' }),
+    issueApiKey(pool, { storeId, role: 'manager', name: 'test manager' }),
+    issueApiKey(pool, { storeId: null, role: 'admin', name: 'test admin' }),
+  ]);
+  return { storefront: storefront.key, terminal: terminal.key, manager: manager.key, admin: admin.key };
+}
+
 export interface TestServer extends RunningServer {
   db: TestDatabase;
+  /** Keys for the demo store, when started with `{ demo: true }`. */
+  keys: TestKeys;
+  /** fetch against this server, with a key of the given role (storefront by default). */
+  request(path: string, init?: RequestInit & { role?: Role | null }): Promise<Response>;
 }
 
 /** A real store server (HTTP on an ephemeral port) on a fresh test database. */
@@ -73,9 +91,20 @@ export async function startTestServer(
   const db = await createTestDatabase({ demo: options.demo });
   const config = testConfig({ DATABASE_URL: db.url, ...options.env });
   const server = await startServer(config, pino({ level: config.logLevel }));
+  const keys = options.demo
+    ? await issueTestKeys(db.pool, 'demo')
+    : ({ storefront: '', terminal: '', manager: '', admin: '' } as TestKeys);
   return {
     ...server,
     db,
+    keys,
+    request: (path, init = {}) => {
+      const { role = 'storefront', ...rest } = init;
+      const headers = new Headers(rest.headers);
+      if (role && keys[role]) headers.set('authorization', `Bearer ${keys[role]}`);
+      if (rest.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`${server.url}${path}`, { ...rest, headers });
+    },
     stop: async () => {
       await server.stop();
       await db.drop();
