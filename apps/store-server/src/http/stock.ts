@@ -155,6 +155,8 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request, reply) => {
       const storeId = storeOf(request);
+      // Redis mode: holds decided so far must be in PostgreSQL, so that the right (newest) ones are cut.
+      await app.stock.flush();
       const { result, replayed } = await applyAdjustment(app.db, { storeId, ...request.body });
       if (!replayed)
         await app.stock.applyFeed().catch((error) => request.log.warn({ err: error }, 'stock feed not applied yet'));

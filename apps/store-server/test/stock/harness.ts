@@ -55,12 +55,14 @@ export class StockDriver {
     kind: 'receipt' | 'shrinkage' | 'count' | 'correction',
     lines: Array<{ sku: string; delta?: number; onHand?: number }>,
   ) {
+    await this.h.authority.flush();
     const { result } = await applyAdjustment(this.h.db.pool, { storeId: STORE, adjustmentId: uuidv7(), kind, lines });
     await this.h.authority.applyFeed();
     return result;
   }
 
   async sellOffline(sku: string, qty: number) {
+    await this.h.authority.flush();
     const result = await inTransaction(this.h.db.pool, (client) =>
       recordSale(client, { storeId: STORE, saleId: uuidv7(), lines: [{ sku, qty }] }),
     );
