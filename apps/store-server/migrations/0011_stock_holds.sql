@@ -6,6 +6,15 @@
 -- the stock_levels row first, then holds rows, so functions never deadlock each other.
 -- Times come from the caller's clock (p_now) so that tests can move time.
 
+-- Due holds of a SKU, found without touching the others (lazy expiry on the refusal path).
+CREATE INDEX holds_active_by_sku_expiry ON holds (store_id, sku, expires_at) WHERE state = 'active';
+
+-- True when the SKU has holds whose time has come but which the sweeper has not reached yet.
+CREATE FUNCTION stock_has_due_holds(p_store text, p_sku text, p_now timestamptz) RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT EXISTS (SELECT 1 FROM holds WHERE store_id = p_store AND sku = p_sku AND state = 'active' AND expires_at <= p_now)
+$$;
+
 -- Why `p_wanted` units cannot be held for p_holder, with the numbers (no message: the caller words it).
 CREATE FUNCTION stock_explain_refusal(p_store text, p_sku text, p_holder text, p_wanted integer, p_you_hold integer)
 RETURNS jsonb LANGUAGE plpgsql STABLE AS $$
@@ -124,7 +133,9 @@ BEGIN
       UPDATE stock_levels SET held = held + p_qty, updated_at = p_now
         WHERE store_id = p_store AND sku = p_sku AND received - sold - held >= p_qty;
       IF NOT FOUND THEN
-        IF attempt = 1 AND stock_expire_sku(p_store, p_sku, p_now) > 0 THEN CONTINUE; END IF;
+        IF attempt = 1 AND stock_has_due_holds(p_store, p_sku, p_now) AND stock_expire_sku(p_store, p_sku, p_now) > 0 THEN
+          CONTINUE;
+        END IF;
         RETURN stock_explain_refusal(p_store, p_sku, p_holder, p_qty, 0);
       END IF;
       INSERT INTO holds (id, store_id, sku, holder_id, cart_id, qty, expires_at, created_at, updated_at)
@@ -146,7 +157,9 @@ BEGIN
       UPDATE stock_levels SET held = held + delta, updated_at = p_now
         WHERE store_id = p_store AND sku = p_sku AND received - sold - held >= delta;
       IF NOT FOUND THEN
-        IF attempt = 1 AND stock_expire_sku(p_store, p_sku, p_now) > 0 THEN CONTINUE; END IF;
+        IF attempt = 1 AND stock_has_due_holds(p_store, p_sku, p_now) AND stock_expire_sku(p_store, p_sku, p_now) > 0 THEN
+          CONTINUE;
+        END IF;
         RETURN stock_explain_refusal(p_store, p_sku, p_holder, p_qty, h.qty)
           || jsonb_build_object('holdId', h.id);
       END IF;
@@ -313,3 +326,5 @@ DROP FUNCTION stock_hold_set(text, text, text, integer, text, uuid, uuid, timest
 DROP FUNCTION stock_expire_due(timestamptz, integer);
 DROP FUNCTION stock_expire_sku(text, text, timestamptz);
 DROP FUNCTION stock_explain_refusal(text, text, text, integer, integer);
+DROP FUNCTION stock_has_due_holds(text, text, timestamptz);
+DROP INDEX holds_active_by_sku_expiry;
