@@ -61,7 +61,9 @@ function flashSale(mode: 'postgres' | 'redis') {
   }
 
   it(`holds exactly ${UNITS} units for ${BUYERS} buyers, refuses the rest with reasons, and sells exactly ${UNITS}`, async () => {
-    const { rows } = await server.db.pool.query<{ sku: string }>(`SELECT sku FROM products ORDER BY sku OFFSET 100 LIMIT 1`);
+    const { rows } = await server.db.pool.query<{ sku: string }>(
+      `SELECT sku FROM products ORDER BY sku OFFSET 100 LIMIT 1`,
+    );
     const sku = rows[0]?.sku as string;
     const client = crowd(server.url, server.keys.storefront);
     const manager = crowd(server.url, server.keys.manager, 4);

@@ -5,6 +5,7 @@ import { appendEvents } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { notFound } from '../errors';
 import { ADJUSTMENT_KINDS, applyAdjustment } from '../stock/adjustments';
+import { listStockLevels, updateSkuSettings } from '../stock/levels';
 import { stockSettingsSchema } from '../stock/settings';
 import { errorSchema, skuSchema } from './schemas';
 
@@ -62,37 +63,6 @@ const alertSchema = z.object({
   attempts: z.number().int(),
   lastError: z.string().nullable(),
 });
-
-interface StockRow {
-  sku: string;
-  name: string;
-  received: string;
-  sold: string;
-  held: string;
-  low_stock_threshold: number;
-  max_per_holder: number | null;
-  buckets: number;
-  low_stock_since: Date | null;
-}
-
-function toStockRow(r: StockRow) {
-  const [received, sold, held] = [Number(r.received), Number(r.sold), Number(r.held)];
-  return {
-    sku: r.sku,
-    name: r.name,
-    received,
-    sold,
-    held,
-    onHand: received - sold,
-    available: received - sold - held,
-    lowStockThreshold: r.low_stock_threshold,
-    maxPerHolder: r.max_per_holder,
-    buckets: r.buckets,
-    lowSince: r.low_stock_since?.toISOString() ?? null,
-  };
-}
-
-const STOCK_COLUMNS = `s.sku, p.name, s.received, s.sold, s.held, s.low_stock_threshold, s.max_per_holder, s.buckets, s.low_stock_since`;
 
 export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
@@ -182,25 +152,7 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
         },
       },
     },
-    async (request) => {
-      const { filter, limit, cursor } = request.query;
-      const where = ['s.store_id = $1'];
-      const params: unknown[] = [storeOf(request)];
-      if (filter === 'low') where.push('s.received - s.sold - s.held < s.low_stock_threshold');
-      if (filter === 'held') where.push('s.held > 0');
-      if (cursor) {
-        params.push(cursor);
-        where.push(`s.sku > $${params.length}`);
-      }
-      params.push(limit + 1);
-      const { rows } = await app.db.query<StockRow>(
-        `SELECT ${STOCK_COLUMNS} FROM stock_levels s JOIN products p USING (sku)
-         WHERE ${where.join(' AND ')} ORDER BY s.sku LIMIT $${params.length}`,
-        params,
-      );
-      const page = rows.slice(0, limit);
-      return { items: page.map(toStockRow), nextCursor: rows.length > limit ? (page.at(-1)?.sku ?? null) : null };
-    },
+    async (request) => listStockLevels(app.db, storeOf(request), request.query),
   );
 
   app.patch(
@@ -225,43 +177,7 @@ export const stockRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const storeId = storeOf(request);
       const { sku } = request.params;
-      const b = request.body;
-      const row = await inTransaction(app.db, async (client) => {
-        const product = await client.query('SELECT 1 FROM products WHERE sku = $1', [sku]);
-        if (product.rowCount === 0) throw notFound(`Product ${sku}`, { sku });
-        await client.query(`INSERT INTO stock_levels (store_id, sku) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [
-          storeId,
-          sku,
-        ]);
-        const updated = await client.query<{ version: string }>(
-          `UPDATE stock_levels SET
-             low_stock_threshold = coalesce($3, low_stock_threshold),
-             max_per_holder = CASE WHEN $4::boolean THEN $5 ELSE max_per_holder END,
-             buckets = coalesce($6, buckets),
-             version = version + 1, updated_at = now()
-           WHERE store_id = $1 AND sku = $2 RETURNING version`,
-          [
-            storeId,
-            sku,
-            b.lowStockThreshold ?? null,
-            b.maxPerHolder !== undefined,
-            b.maxPerHolder ?? null,
-            b.buckets ?? null,
-          ],
-        );
-        await client.query(
-          `INSERT INTO stock_authority_feed (store_id, sku, version, on_hand_delta) VALUES ($1, $2, $3, 0)`,
-          [storeId, sku, updated.rows[0]?.version],
-        );
-        await client.query('SELECT stock_touch($1, $2)', [storeId, sku]);
-        const { rows } = await client.query<StockRow>(
-          `SELECT ${STOCK_COLUMNS} FROM stock_levels s JOIN products p USING (sku) WHERE s.store_id = $1 AND s.sku = $2`,
-          [storeId, sku],
-        );
-        const stock = rows[0] ? toStockRow(rows[0]) : undefined;
-        await appendEvents(client, [{ storeId, type: 'stock.settings_changed', payload: { storeId, ...stock } }]);
-        return stock;
-      });
+      const row = await updateSkuSettings(app.db, storeId, sku, request.body);
       if (!row) throw notFound(`Product ${sku}`, { sku });
       await app.stock.applyFeed().catch((error) => request.log.warn({ err: error }, 'stock feed not applied yet'));
       return row;

@@ -4,6 +4,7 @@ import { inTransaction } from '../../src/db/pool';
 import { placeOrder } from '../../src/orders/checkout';
 import { applyAdjustment } from '../../src/stock/adjustments';
 import type { Availability, StockAuthority } from '../../src/stock/authority';
+import { updateSkuSettings } from '../../src/stock/levels';
 import { recordSale } from '../../src/stock/sales';
 import type { TestDatabase } from '../support';
 
@@ -43,10 +44,10 @@ export class StockDriver {
   async freshSku(onHand: number, settings: { maxPerHolder?: number; threshold?: number } = {}): Promise<string> {
     const sku = this.skus[this.nextSku++];
     if (!sku) throw new Error('out of demo SKUs');
-    await this.h.db.pool.query(
-      `UPDATE stock_levels SET max_per_holder = $3, low_stock_threshold = $4 WHERE store_id = $1 AND sku = $2`,
-      [STORE, sku, settings.maxPerHolder ?? null, settings.threshold ?? 0],
-    );
+    await updateSkuSettings(this.h.db.pool, STORE, sku, {
+      maxPerHolder: settings.maxPerHolder ?? null,
+      lowStockThreshold: settings.threshold ?? 0,
+    });
     await this.adjust('count', [{ sku, onHand }]);
     return sku;
   }

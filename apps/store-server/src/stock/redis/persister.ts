@@ -193,8 +193,10 @@ export class HoldPersister {
 }
 
 /**
- * A hold granted and ended within one batch becomes a single 'record' op (its final state),
- * so that PostgreSQL never has to fit units that were already given back.
+ * A hold granted within a batch (or still waiting from an earlier one) reaches PostgreSQL as one
+ * op with its latest state: a 'grant' of the current quantity, or a 'record' when it already
+ * ended. PostgreSQL then never has to fit units that Redis already gave back or cut, and the
+ * folded op sits where the hold's last op was, so ops of other holds keep their order.
  */
 export function collapse(batch: Queued[]): Queued[] {
   const byHold = new Map<string, number[]>();
@@ -208,21 +210,19 @@ export function collapse(batch: Queued[]): Queued[] {
   for (const indexes of byHold.values()) {
     const first = batch[indexes[0] ?? -1];
     const lastIndex = indexes.at(-1) ?? -1;
-    const last = batch[lastIndex];
-    if (!first || !last || first.op.op !== 'grant' || last.op.op !== 'end') continue;
-    let grant = first.op;
+    if (first?.op.op !== 'grant' || indexes.length < 2) continue;
+    let grant: GrantOp = first.op;
     for (const i of indexes) {
       const op = batch[i]?.op;
       if (op?.op === 'set')
         grant = { ...grant, qty: op.qty, expiresAt: op.expiresAt, cartId: op.cartId || grant.cartId };
       if (op?.op === 'extend') grant = { ...grant, expiresAt: op.expiresAt };
       if (op?.op === 'transfer') grant = { ...grant, holderId: op.holderId };
+      if (op?.op === 'end') grant = { ...grant, op: 'record', state: op.state, reason: op.reason, at: op.at };
       drop.add(i);
     }
     drop.delete(lastIndex);
-    replace.set(lastIndex, {
-      op: { ...grant, op: 'record', state: last.op.state, reason: last.op.reason, at: last.op.at },
-    });
+    replace.set(lastIndex, { op: grant, deferredSince: first.deferredSince });
   }
   return batch.flatMap((q, i) => (drop.has(i) ? [] : [replace.get(i) ?? q]));
 }
