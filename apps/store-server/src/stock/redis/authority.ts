@@ -475,7 +475,9 @@ export class RedisStockAuthority implements StockAuthority {
         at,
       });
     }
-    await this.index(loc, h, reply.created === true);
+    // Not awaited: these go out on the same connection(s) before any later command of this
+    // server, so a change or release of the hold right after the answer still finds it.
+    void this.index(loc, h, reply.created === true);
     return { ok: true, created: reply.created === true, hold: this.holdOf(loc, h) };
   }
 
