@@ -4,6 +4,8 @@
  * taken in turn from a list. Prints autocannon's result as one JSON line.
  *
  *   tsx bench/drive-holds.ts <url> <api key> <seconds> <connections> <sku,sku,...>
+ *
+ * With "-" as the SKU list it GETs /healthz instead: what the HTTP stack alone does here.
  */
 import autocannon from 'autocannon';
 
@@ -15,23 +17,26 @@ if (!url || !key || !seconds || !connections || !skuList) {
 const skus = skuList.split(',');
 let n = 0;
 
+const bare = skuList === '-';
 const result = await autocannon({
-  url: `${url}/v1/holds`,
+  url: `${url}${bare ? '/healthz' : '/v1/holds'}`,
   connections: Number(connections),
   duration: Number(seconds),
-  requests: [
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-      setupRequest: (request) => {
-        const i = n++;
-        return {
-          ...request,
-          body: JSON.stringify({ sku: skus[i % skus.length], qty: 1, holderId: `bench-${process.pid}-${i}` }),
-        };
-      },
-    },
-  ],
+  requests: bare
+    ? undefined
+    : [
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+          setupRequest: (request) => {
+            const i = n++;
+            return {
+              ...request,
+              body: JSON.stringify({ sku: skus[i % skus.length], qty: 1, holderId: `bench-${process.pid}-${i}` }),
+            };
+          },
+        },
+      ],
 });
 process.stdout.write(
   `${JSON.stringify({

@@ -11,7 +11,9 @@
  * and prints throughput, latencies and the ratios to the ceilings.
  *
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (100), BENCH_PG_CLIENTS (pgbench clients,
- * default 20 = the server's pool), BENCH_ADMIN_URL (PostgreSQL admin URL, default local).
+ * default 20 = the server's pool), BENCH_ADMIN_URL (PostgreSQL admin URL, default local),
+ * BENCH_SKUS (1,10,100), BENCH_MODES (redis,postgres), BENCH_SERVER_NODE_ARGS (e.g.
+ * --cpu-prof for the server process).
  * Needs redis-server, redis-benchmark and pgbench on the PATH.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -37,6 +39,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 20);
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const HUGE = 1_000_000_000;
+const SKU_COUNTS = (process.env.BENCH_SKUS ?? '1,10,100').split(',').map(Number);
+const MODES = (process.env.BENCH_MODES ?? 'redis,postgres').split(',');
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -158,7 +162,8 @@ interface Drive {
 
 async function startServer(databaseUrl: string, redisUrl: string | undefined) {
   const port = await freePort();
-  const child = spawn(path.join(appDir, 'node_modules/.bin/tsx'), ['src/main.ts'], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/main.ts'], {
     cwd: appDir,
     env: {
       ...process.env,
@@ -211,9 +216,23 @@ async function prepare(name: string, count: number) {
   return { url, skus, key };
 }
 
+/** For reference: what the store server's HTTP stack alone does on this machine (GET /healthz). */
+async function httpCeiling(): Promise<Drive> {
+  const database = `till_bench_http_${process.pid}`;
+  const url = await freshDatabase(database);
+  const server = await startServer(url, undefined);
+  try {
+    await drive(server.url, '-', ['-'], 2);
+    return await drive(server.url, '-', ['-'], SECONDS);
+  } finally {
+    await server.stop();
+    await dropDatabase(database);
+  }
+}
+
 async function mode(name: 'postgres' | 'redis', redisPort: number | undefined) {
   const results: Array<{ skus: number; drive: Drive }> = [];
-  for (const count of [1, 10, 100]) {
+  for (const count of SKU_COUNTS) {
     const database = `till_bench_holds_${process.pid}`;
     const { url, skus, key } = await prepare(database, count);
     const server = await startServer(url, redisPort ? `redis://127.0.0.1:${redisPort}` : undefined);
@@ -249,10 +268,12 @@ async function main() {
     log(`  ceiling  pgbench conditional UPDATE, one hot row, ${PG_CLIENTS} clients: ${pgMax.toFixed(0)} tps`);
     log(`  ceiling  the same with synchronous_commit=off (as hold decisions commit): ${pgAsyncMax.toFixed(0)} tps`);
 
-    const redisRuns = await mode('redis', redis.port);
-    const pgRuns = await mode('postgres', undefined);
+    const http = await httpCeiling();
+    log(`  reference  GET /healthz (the HTTP stack alone): ${http.rps.toFixed(0)} req/s, p99 ${http.latency.p99} ms`);
+    const redisRuns = MODES.includes('redis') ? await mode('redis', redis.port) : [];
+    const pgRuns = MODES.includes('postgres') ? await mode('postgres', undefined) : [];
 
-    const one = (runs: typeof redisRuns) => runs.find((r) => r.skus === 1)?.drive as Drive;
+    const one = (runs: typeof redisRuns) => runs.find((r) => r.skus === 1)?.drive;
     const r1 = one(redisRuns);
     const p1 = one(pgRuns);
     log('');
@@ -269,13 +290,17 @@ async function main() {
       }
     }
     log('');
-    log(
-      `Redis mode, one hot SKU: ${(r1.rps / redisMax).toFixed(2)}x the Redis ceiling (target >= 0.25), p99 ${r1.latency.p99} ms at ${CONNECTIONS} connections (target <= 20 ms)`,
-    );
-    log(`Postgres mode, one hot SKU: ${(p1.rps / pgMax).toFixed(2)}x the pgbench ceiling (target >= 0.5)`);
-    log(
-      `Postgres mode, one hot SKU: ${(p1.rps / pgAsyncMax).toFixed(2)}x pgbench with synchronous_commit=off (like for like)`,
-    );
+    if (r1) {
+      log(
+        `Redis mode, one hot SKU: ${(r1.rps / redisMax).toFixed(2)}x the Redis ceiling (target >= 0.25), p99 ${r1.latency.p99} ms at ${CONNECTIONS} connections (target <= 20 ms)`,
+      );
+    }
+    if (p1) {
+      log(`Postgres mode, one hot SKU: ${(p1.rps / pgMax).toFixed(2)}x the pgbench ceiling (target >= 0.5)`);
+      log(
+        `Postgres mode, one hot SKU: ${(p1.rps / pgAsyncMax).toFixed(2)}x pgbench with synchronous_commit=off (like for like)`,
+      );
+    }
   } finally {
     redis.stop();
   }
