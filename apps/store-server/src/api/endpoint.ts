@@ -58,7 +58,9 @@ type Part<
 > = S[K] extends z.ZodType
   ? undefined extends z.input<S[K]>
     ? { [P in As]?: z.input<S[K]> }
-    : { [P in As]: z.input<S[K]> }
+    : Partial<z.input<S[K]>> extends z.input<S[K]>
+      ? { [P in As]?: z.input<S[K]> }
+      : { [P in As]: z.input<S[K]> }
   : { [P in As]?: never };
 
 /** What a caller passes: path parameters, query and body as the schemas accept them. */
