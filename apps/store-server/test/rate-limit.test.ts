@@ -19,7 +19,7 @@ describe('rate limits per API key', () => {
   });
   afterAll(() => server.stop());
 
-  const get = (key: string, path = '/v1/products?limit=1') =>
+  const get = (key: string, path = '/v1/exchange-rates') =>
     fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
   it('answers 429 in the one error shape, with Retry-After, once a key is over its limit', async () => {

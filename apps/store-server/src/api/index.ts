@@ -1,4 +1,6 @@
 import { campaignEndpoints } from './campaigns';
+import { cartEndpoints } from './carts';
+import { catalogEndpoints } from './catalog';
 import { customerEndpoints } from './customers';
 import { exchangeRateEndpoints } from './exchange-rates';
 import { priceListEndpoints } from './price-lists';
@@ -9,6 +11,8 @@ import { ruleEndpoints } from './rules';
  * (`api.rules.put(...)`). A new route group adds its endpoints module here.
  */
 export const tillApi = {
+  products: catalogEndpoints,
+  carts: cartEndpoints,
   rules: ruleEndpoints,
   campaigns: campaignEndpoints,
   priceLists: priceListEndpoints,
@@ -17,6 +21,8 @@ export const tillApi = {
 };
 
 export * from './campaigns';
+export * from './carts';
+export * from './catalog';
 export * from './common';
 export * from './customers';
 export * from './endpoint';

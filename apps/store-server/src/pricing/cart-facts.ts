@@ -3,9 +3,9 @@ import { latestConvertingSnapshotSql, type RatesSnapshot, toRatesSnapshot } from
 
 /**
  * Everything about a cart that pricing reads from the database besides the rules — the
- * pricing version, the store's settings, the products (with their list price for the
- * channel), the customer's segments and the newest usable exchange rates — in ONE
- * statement, so they come from one moment; the version then picks the matching rules.
+ * pricing version, the store's settings, the products, the customer's segments and the
+ * newest usable exchange rates — in ONE statement, so they come from one moment; the
+ * version then picks the matching rules (price lists are rules too, in the snapshot).
  */
 
 export type Channel = 'pos' | 'online';
@@ -19,10 +19,8 @@ export interface StorePricingSettings {
 
 export interface ProductFacts {
   sku: string;
-  /** List price for the channel when a price list has one, else the base price; store currency. */
+  /** Base price in the store currency. */
   price: string;
-  basePrice: string;
-  priceListId: string | null;
   category: string;
   taxRate: string;
   currency: string;
@@ -47,36 +45,26 @@ interface FactsRow {
   rates: Parameters<typeof toRatesSnapshot>[0] | null;
 }
 
-/** Effective list price of product `p` for the channel in $3, from the store's highest-priority list. */
-const LIST_PRICE = `
-  LEFT JOIN LATERAL (
-    SELECT lp.price, l.id AS price_list_id FROM price_list_prices lp
-    JOIN price_lists l ON l.store_id = lp.store_id AND l.id = lp.price_list_id
-    WHERE lp.store_id = $1 AND lp.sku = p.sku AND l.channel IN ('all', $3)
-    ORDER BY l.priority DESC, l.id LIMIT 1) lp ON true`;
-
 const STORE_CURRENCY = '(SELECT currency FROM stores WHERE id = $1)';
 
 const FACTS_SQL = `
   SELECT coalesce((SELECT version FROM pricing_versions WHERE store_id = $1), 0)::text AS version,
     (SELECT row_to_json(s) FROM (SELECT currency, time_zone, tax_included, settings FROM stores WHERE id = $1) s) AS store,
     coalesce((SELECT json_agg(json_build_object(
-        'sku', p.sku, 'price', coalesce(lp.price, p.base_price)::text, 'basePrice', p.base_price::text,
-        'priceListId', lp.price_list_id, 'category', p.category_id, 'taxRate', p.tax_rate::text,
+        'sku', p.sku, 'price', p.base_price::text, 'category', p.category_id, 'taxRate', p.tax_rate::text,
         'currency', p.currency, 'active', p.active))
-      FROM products p ${LIST_PRICE} WHERE p.sku = ANY($2::text[])), '[]'::json) AS products,
-    (SELECT row_to_json(c) FROM (SELECT id, segments FROM customers WHERE store_id = $1 AND id = $4) c) AS customer,
-    CASE WHEN $5::text IS NULL OR $5::text = ${STORE_CURRENCY} THEN NULL
-         ELSE ${latestConvertingSnapshotSql(STORE_CURRENCY, '$5::text')} END AS rates`;
+      FROM products p WHERE p.sku = ANY($2::text[])), '[]'::json) AS products,
+    (SELECT row_to_json(c) FROM (SELECT id, segments FROM customers WHERE store_id = $1 AND id = $3) c) AS customer,
+    CASE WHEN $4::text IS NULL OR $4::text = ${STORE_CURRENCY} THEN NULL
+         ELSE ${latestConvertingSnapshotSql(STORE_CURRENCY, '$4::text')} END AS rates`;
 
 export async function loadCartFacts(
   db: pg.Pool | pg.PoolClient,
-  input: { storeId: string; skus: string[]; channel: Channel; customerId?: string; currency?: string },
+  input: { storeId: string; skus: string[]; customerId?: string; currency?: string },
 ): Promise<CartFacts> {
   const { rows } = await db.query<FactsRow>(FACTS_SQL, [
     input.storeId,
     input.skus,
-    input.channel,
     input.customerId ?? null,
     input.currency ?? null,
   ]);

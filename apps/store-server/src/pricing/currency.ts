@@ -1,3 +1,4 @@
+import { isCurrency } from '@till/engine';
 import countryToCurrency from 'country-to-currency';
 import { AppError } from '../errors';
 
@@ -6,7 +7,6 @@ import { AppError } from '../errors';
  * currency of the country their IP is in (GeoIP); otherwise the store's own.
  */
 
-const ISO_4217 = new Set(Intl.supportedValuesOf('currency'));
 const BY_COUNTRY: Readonly<Record<string, string>> = countryToCurrency;
 
 export type CurrencySource = 'parameter' | 'geoip' | 'store';
@@ -18,8 +18,9 @@ export interface CurrencyChoice {
   country: string | null;
 }
 
+/** An ISO 4217 currency the engine can price in (it knows its minor unit). */
 export function isKnownCurrency(code: string): boolean {
-  return ISO_4217.has(code);
+  return isCurrency(code);
 }
 
 export function currencyOfCountry(country: string): string | undefined {

@@ -1,75 +1,128 @@
-/**
- * The one place the store server meets the pricing engine (`@till/engine`).
- *
- * PLACEHOLDER until the engine is on main: the types below follow the engine's announced
- * API (a JSON rule model with a validator whose errors carry `issues: [{ path, message }]`,
- * and `priceCart(input)`), and pricing itself refuses with 503 rather than guess a price.
- * When the engine lands this file re-exports it and the placeholder goes.
- */
+import {
+  indexRules,
+  type PricedCart,
+  PricingSession,
+  type ProductInfo,
+  priceCart,
+  type Rule,
+  type RuleIndex,
+  ValidationError,
+  validateRule,
+} from '@till/engine';
 import { AppError } from '../errors';
 
-/** A rule in the engine's JSON format (see shared/pricing-scenarios/FORMAT.md). */
-export interface EngineRule {
-  id: string;
-  kind: string;
-  validFrom?: string;
-  validTo?: string;
-  [field: string]: unknown;
-}
+/**
+ * The one place the store server meets the pricing engine (`@till/engine`): rules are
+ * validated by the engine's own validator when written, indexed once per snapshot, and
+ * carts are priced by `priceCart` / a `PricingSession`. Nothing here computes a price.
+ */
+
+/** A rule in the engine's JSON format, as its validator normalised it. */
+export type EngineRule = Rule & { validFrom?: string; validTo?: string };
 
 export interface RuleIssue {
-  /** Field inside the rule, e.g. "percentOff" or "tiers.1.minQty". */
+  /** Field inside the rule, dot-separated like the API's other field names: "tiers.1.minQty". */
   path: string;
   message: string;
 }
 
 export type RuleCheck = { ok: true; rule: EngineRule } | { ok: false; issues: RuleIssue[] };
 
-/** Validates one rule as the engine will read it. */
+const dotted = (segments: readonly (string | number)[]) => segments.map(String).join('.');
+
+/** Validates one rule with the engine's validator; returns it normalised, or every problem with it. */
 export function checkRule(json: unknown): RuleCheck {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    return { ok: false, issues: [{ path: '', message: 'must be an object' }] };
+  try {
+    return { ok: true, rule: validateRule(json) as EngineRule };
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    return { ok: false, issues: error.issues.map((i) => ({ path: dotted(i.segments), message: i.message })) };
   }
-  const rule = json as Record<string, unknown>;
-  const issues: RuleIssue[] = [];
-  if (typeof rule.id !== 'string' || rule.id === '') issues.push({ path: 'id', message: 'must be a non-empty string' });
-  if (typeof rule.kind !== 'string') issues.push({ path: 'kind', message: 'must be a rule kind' });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, rule: rule as EngineRule };
 }
 
-/** Rules prepared for pricing (the engine's index by SKU and category), built once per snapshot. */
-export interface PreparedRules {
-  rules: readonly EngineRule[];
+/** Rules prepared for pricing: the engine's index by SKU and category, built once per snapshot. */
+export type PreparedRules = RuleIndex;
+
+/**
+ * Indexes a snapshot's rules. A stored rule the engine no longer accepts (say, after an
+ * upgrade made it stricter) is left out and reported, rather than stopping every price.
+ */
+export function prepareRules(
+  rules: readonly EngineRule[],
+  onInvalid: (ruleId: string, issues: RuleIssue[]) => void = () => {},
+): PreparedRules {
+  try {
+    return indexRules(rules);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    const valid = rules.filter((rule) => {
+      const checked = checkRule(rule);
+      if (!checked.ok) onInvalid(rule.id, checked.issues);
+      return checked.ok;
+    });
+    return indexRules(valid);
+  }
 }
 
-export function prepareRules(rules: readonly EngineRule[]): PreparedRules {
-  return { rules };
-}
+export type EngineProduct = ProductInfo;
 
-export interface EngineProduct {
-  price: string;
-  category?: string;
-  taxRate?: string;
-}
-
-export interface EngineCartInput {
-  at: number;
+/** Everything but the moment and the lines: what a pricing session is opened with. */
+export interface EngineOptions {
   currency: string;
   baseCurrency: string;
   rates?: Record<string, string>;
   timeZone: string;
   taxIncluded: boolean;
   stacking: 'withinPriority' | 'acrossPriorities';
+  storeId: string;
+  channel: string;
   customer?: { id?: string; segments?: string[] };
   coupons?: string[];
   shipping?: { price: string };
-  lines: Array<{ sku: string; qty: number }>;
   products: Record<string, EngineProduct>;
   rules: PreparedRules;
 }
 
-export type EngineCartResult = never;
+export interface EngineCartInput extends EngineOptions {
+  at: number;
+  lines: Array<{ sku: string; qty: number }>;
+}
 
-export function priceCartWithEngine(_input: EngineCartInput): EngineCartResult {
-  throw new AppError(503, 'ENGINE_UNAVAILABLE', 'The pricing engine is not part of this build yet');
+export type EnginePricedCart = PricedCart;
+
+/** The engine refusing input the API let through is a bug of ours or a limit of its: 422 with its words. */
+function refused(error: unknown): never {
+  if (error instanceof ValidationError) {
+    throw new AppError(422, 'PRICING_REFUSED', `The pricing engine refused this cart: ${error.message}`, {
+      issues: error.issues.map((i) => ({ path: dotted(i.segments), message: i.message })),
+    });
+  }
+  throw error;
+}
+
+export function priceWithEngine(input: EngineCartInput): EnginePricedCart {
+  try {
+    return priceCart(input);
+  } catch (error) {
+    refused(error);
+  }
+}
+
+/** Prices many carts with the same options (a product listing: one single-unit cart per product). */
+export function engineSession(
+  options: EngineOptions,
+): (at: number, lines: EngineCartInput['lines']) => EnginePricedCart {
+  let session: PricingSession;
+  try {
+    session = new PricingSession(options);
+  } catch (error) {
+    refused(error);
+  }
+  return (at, lines) => {
+    try {
+      return session.price(at, lines);
+    } catch (error) {
+      refused(error);
+    }
+  };
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { campaignRoutes } from '../http/campaigns';
+import { cartRoutes } from '../http/carts';
 import { customerRoutes } from '../http/customers';
 import { exchangeRateRoutes } from '../http/exchange-rates';
 import { priceListRoutes } from '../http/price-lists';
@@ -20,11 +21,12 @@ declare module 'fastify' {
 
 /**
  * Pricing on the server: the pricing service (`app.pricing`), the rates feed job, and the
- * routes managers use for rules, campaigns, price lists, customers and exchange rates.
+ * routes: cart pricing, and what managers use for rules, campaigns, price lists, customers
+ * and exchange rates. (The catalog's routes, with prices, are `http/products.ts`.)
  */
 export const pricing = fp(async (app: FastifyInstance) => {
   const geoip = await openCountryLookup(app.config.geoipDatabase);
-  app.decorate('pricing', new PricingService(app.db, geoip?.countryOf));
+  app.decorate('pricing', new PricingService(app.db, geoip?.countryOf, app.log));
 
   const feed = app.config.ratesFeed ? new RatesFeed(app.db, app.config.ratesFeed, app.log) : undefined;
   app.decorate('ratesFeed', feed);
@@ -33,6 +35,7 @@ export const pricing = fp(async (app: FastifyInstance) => {
     app.addHook('onClose', async () => feed.stop());
   }
 
+  await app.register(cartRoutes);
   await app.register(ruleRoutes);
   await app.register(campaignRoutes);
   await app.register(priceListRoutes);

@@ -3,8 +3,9 @@ import type pg from 'pg';
 import type { Channel, PriceList, PriceListWrite } from '../api/price-lists';
 import { notFound } from '../errors';
 import { trimScale } from './decimal-text';
+import type { EngineRule } from './engine';
+import { validationFailed } from './field-errors';
 import type { EmitPricingEvent } from './pricing-change';
-import { validationFailed } from './rules';
 
 /**
  * Price lists per store and channel. A list price replaces a product's base price for the
@@ -39,6 +40,35 @@ function toPriceList(row: PriceListRow): PriceList {
     revision: row.revision,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Rule ids of price lists: `price-list:<id>`. Managers' own rules may not use the prefix. */
+export const PRICE_LIST_RULE_PREFIX = 'price-list:';
+
+export interface PriceListContent {
+  id: string;
+  name: string;
+  channel: Channel;
+  priority: number;
+  prices: ReadonlyArray<{ sku: string; price: string }>;
+}
+
+/**
+ * A price list as the engine reads it: an overriding `priceList` rule for its channel (the
+ * list price replaces the base price, even upwards; the highest priority list wins). An
+ * empty list prices nothing and is no rule.
+ */
+export function priceListRule(list: PriceListContent): EngineRule | null {
+  if (list.prices.length === 0) return null;
+  return {
+    id: `${PRICE_LIST_RULE_PREFIX}${list.id}`,
+    kind: 'priceList',
+    name: list.name,
+    priority: list.priority,
+    override: true,
+    ...(list.channel === 'all' ? {} : { channels: [list.channel] }),
+    prices: list.prices.map((p) => ({ sku: p.sku, price: trimScale(p.price) })),
   };
 }
 
@@ -123,7 +153,7 @@ export async function putPriceList(
   }
   if (changed) {
     const priceList = await requirePriceList(client, storeId, id);
-    emit(storeId, 'price_list.upserted', { priceList });
+    emit(storeId, 'price_list.upserted', { priceList, rule: priceListRule(priceList) });
   }
   return { created };
 }
@@ -172,6 +202,7 @@ export async function setListPrice(
       price: stored?.amount ?? null,
       currency: list.currency,
       priceListId: id,
+      ruleId: `${PRICE_LIST_RULE_PREFIX}${id}`,
       channel: list.channel,
     });
   }
@@ -186,5 +217,5 @@ export async function deletePriceList(
 ): Promise<void> {
   const deleted = await client.query('DELETE FROM price_lists WHERE store_id = $1 AND id = $2', [storeId, id]);
   if (deleted.rowCount === 0) throw notFound(`Price list ${id}`, { id });
-  emit(storeId, 'price_list.deleted', { id });
+  emit(storeId, 'price_list.deleted', { id, ruleId: `${PRICE_LIST_RULE_PREFIX}${id}` });
 }

@@ -2,6 +2,8 @@ import type pg from 'pg';
 import type { StoredRule } from '../api/rules';
 import { AppError } from '../errors';
 import { checkRule, type EngineRule } from './engine';
+import { type FieldProblem, validationFailed } from './field-errors';
+import { PRICE_LIST_RULE_PREFIX } from './price-lists';
 import type { EmitPricingEvent } from './pricing-change';
 
 /** Pricing rules of a store: validated by the engine on write, stored as its JSON, announced as events. */
@@ -24,20 +26,15 @@ export function effectiveRule(rule: EngineRule, enabled: boolean, campaign: Camp
   return { ...rule, validFrom: new Date(from).toISOString(), validTo: new Date(to).toISOString() };
 }
 
-export interface FieldProblem {
-  field: string;
-  problem: string;
-}
-
-export function validationFailed(fields: FieldProblem[]): AppError {
-  const summary = fields.map((f) => `${f.field}: ${f.problem}`).join('; ');
-  return new AppError(400, 'VALIDATION_FAILED', `The request is not valid: ${summary}`, { fields });
-}
-
 /** The rule as the engine accepts it, or the problems with it, each naming its field under `field`. */
 export function checkRuleAt(id: string, json: Record<string, unknown>, field: string): EngineRule | FieldProblem[] {
   if (json.id !== undefined && json.id !== id) {
     return [{ field: `${field}.id`, problem: `must be "${id}" (the id in the path) or left out` }];
+  }
+  if (id.startsWith(PRICE_LIST_RULE_PREFIX)) {
+    return [
+      { field: `${field}.id`, problem: `must not start with "${PRICE_LIST_RULE_PREFIX}" (the rules of price lists)` },
+    ];
   }
   const checked = checkRule({ ...json, id });
   if (checked.ok) return checked.rule;

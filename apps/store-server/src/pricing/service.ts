@@ -1,9 +1,16 @@
 import type pg from 'pg';
+import type { PricedCartBody } from '../api/carts';
 import { inTransaction } from '../db/pool';
 import { AppError } from '../errors';
 import { type CartFacts, type Channel, loadCartFacts } from './cart-facts';
 import { type CurrencyChoice, preferredCurrency } from './currency';
-import type { EngineCartInput, EngineProduct } from './engine';
+import {
+  type EngineCartInput,
+  type EnginePricedCart,
+  type EngineProduct,
+  engineSession,
+  priceWithEngine,
+} from './engine';
 import { type RatesSnapshot, ratesPer } from './rates';
 import { loadRulesSnapshot, type RulesSnapshot, RulesSnapshots } from './snapshot';
 
@@ -53,8 +60,16 @@ export class PricingService {
   constructor(
     private readonly db: pg.Pool,
     private readonly countryOf: ((ip: string) => string | undefined) | undefined,
+    log: { warn: (details: object, message: string) => void } = { warn: () => {} },
   ) {
-    this.snapshots = new RulesSnapshots(db);
+    this.snapshots = new RulesSnapshots(db, (snapshot) => {
+      if (snapshot.skipped.length > 0) {
+        log.warn(
+          { snapshot: snapshot.id, skipped: snapshot.skipped },
+          'stored rules the pricing engine refuses are left out of pricing',
+        );
+      }
+    });
   }
 
   /**
@@ -93,7 +108,6 @@ export class PricingService {
     const { facts, rules } = await this.consistentFacts({
       storeId: input.storeId,
       skus,
-      channel: input.channel ?? 'online',
       customerId: input.customer?.id,
       currency: guess.currency,
     });
@@ -161,6 +175,8 @@ export class PricingService {
       timeZone: store.timeZone,
       taxIncluded: store.taxIncluded,
       stacking: store.stacking,
+      storeId: input.storeId,
+      channel: input.channel ?? 'online',
       ...(customer ? { customer: { id: customer.id, segments: customer.segments } } : {}),
       coupons: [...(input.coupons ?? [])],
       ...(input.shipping ? { shipping: input.shipping } : {}),
@@ -179,4 +195,94 @@ export class PricingService {
       products: facts.products,
     };
   }
+
+  /** Prices a cart: lines, totals and explanations, naming the rules and rates snapshots used. */
+  async priceCart(input: PriceCartInput): Promise<PricedCartBody> {
+    const context = await this.prepare(input);
+    return toPricedCartBody(priceWithEngine(context.engineInput), context);
+  }
+
+  /**
+   * The price of one unit of each product for a shopper (a listing): each product priced as
+   * a one-unit cart of its own, with no coupons — what one unit bought alone costs. Deals
+   * that need more units or other products show in the cart, not here.
+   */
+  async priceProducts(input: Omit<PriceCartInput, 'lines' | 'coupons' | 'shipping'> & { skus: readonly string[] }) {
+    const context = await this.prepare({ ...input, lines: input.skus.map((sku) => ({ sku, qty: 1 })), coupons: [] });
+    const { at, lines: _lines, ...options } = context.engineInput;
+    const price = engineSession(options);
+    const prices = new Map<string, ProductPrice>();
+    let nextChange: number | null = null;
+    for (const sku of input.skus) {
+      const priced = price(at, [{ sku, qty: 1 }]);
+      const line = priced.lines[0];
+      if (!line) continue;
+      prices.set(sku, {
+        price: line.total,
+        listPrice: line.unitPrice,
+        basePrice: line.basePrice,
+        discounts: line.discounts.map((d) => ({ ruleId: d.ruleId, name: d.name, amount: d.amount, text: d.text })),
+      });
+      if (priced.validUntil !== null && (nextChange === null || priced.validUntil < nextChange)) {
+        nextChange = priced.validUntil;
+      }
+    }
+    return { basis: pricingBasis(context, nextChange), prices };
+  }
+}
+
+export interface ProductPrice {
+  price: string;
+  listPrice: string;
+  basePrice: string;
+  discounts: Array<{ ruleId: string; name?: string; amount: string; text: string }>;
+}
+
+/** What every priced answer says about how it was priced. */
+export function pricingBasis(context: PricingContext, nextChange: number | null) {
+  return {
+    currency: context.currency.currency,
+    currencySource: context.currency.source,
+    country: context.currency.country,
+    rulesSnapshot: context.rulesSnapshot,
+    ratesSnapshot: context.ratesSnapshot,
+    pricedAt: new Date(context.at).toISOString(),
+    nextPriceChange: nextChange === null ? null : new Date(nextChange).toISOString(),
+  };
+}
+
+/** The engine's priced cart as the API answers it, with the basis it was priced on. */
+export function toPricedCartBody(result: EnginePricedCart, context: PricingContext): PricedCartBody {
+  const nearMiss = (m: EnginePricedCart['explanations']['nearMisses'][number]) => ({
+    ...m,
+    startsAt: m.startsAt === undefined ? undefined : new Date(m.startsAt).toISOString(),
+  });
+  return {
+    ...pricingBasis(context, result.validUntil),
+    baseCurrency: result.baseCurrency,
+    taxIncluded: result.taxIncluded,
+    stacking: result.stacking,
+    customer: context.customer,
+    lines: result.lines.map((line) => ({
+      ...line,
+      adjustment: line.adjustment ?? null,
+      nearMisses: line.nearMisses.map(nearMiss),
+    })),
+    totals: {
+      subtotal: result.subtotal,
+      discount: result.discount,
+      tax: result.tax,
+      shippingCharge: result.shippingCharge,
+      shippingDiscount: result.shippingDiscount,
+      shipping: result.shipping,
+      total: result.total,
+    },
+    rulesUsed: result.rulesUsed,
+    approximate: result.approximate,
+    explanations: {
+      applied: result.explanations.applied,
+      nearMisses: result.explanations.nearMisses.map(nearMiss),
+      coupons: result.explanations.coupons,
+    },
+  };
 }
