@@ -101,6 +101,38 @@ describe('pricing rules, campaigns and price lists', () => {
     expect(await eventsSince(server.db.pool, since)).toEqual([]);
   });
 
+  it('lets the pricing engine judge each rule: its problems come back naming the field', async () => {
+    const since = await lastSeq(server.db.pool);
+    const count = await ruleCount();
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ kind: 'discount', percentOff: '120' }, 'body.rule.percentOff'],
+      [{ kind: 'discount' }, 'body.rule'],
+      [{ kind: 'bogus', percentOff: '5' }, 'body.rule.kind'],
+      [
+        { kind: 'price', price: '1.00', validFrom: '2030-01-02T00:00:00Z', validTo: '2030-01-01T00:00:00Z' },
+        'body.rule.validTo',
+      ],
+      [{ kind: 'tiered', tiers: [{ minQty: 0, percentOff: '5' }] }, 'body.rule.tiers.0.minQty'],
+      [{ kind: 'discount', percentOff: '5', surprise: true }, 'body.rule.surprise'],
+    ];
+    for (const [rule, field] of cases) {
+      const refused = await failureOf(manager.rules.put({ params: { id: 'judged' }, body: { rule: rule as never } }));
+      expect(refused, JSON.stringify(rule)).toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      const fields = (refused.details.fields as Array<{ field: string; problem: string }>).map((f) => f.field);
+      expect(fields, JSON.stringify(refused.details)).toContain(field);
+    }
+    const checked = await manager.rules
+      .validate({ body: { rule: { id: 'x', kind: 'discount', percentOff: '120' } } })
+      .catch((e) => e);
+    expect(checked.details.fields[0].field).toBe('body.rule.percentOff');
+    const fine = await manager.rules.validate({
+      body: { rule: { id: 'x', kind: 'price', price: '1', validFrom: '2030-01-01T10:00:00+02:00' } },
+    });
+    expect(fine.rule.validFrom).toBe('2030-01-01T08:00:00.000Z'); // the engine's normal form
+    expect(await ruleCount()).toBe(count);
+    expect(await eventsSince(server.db.pool, since)).toEqual([]);
+  });
+
   it('applies a batch in one transaction and one new version', async () => {
     const since = await lastSeq(server.db.pool);
     const before = (await manager.rules.list()).pricingVersion;

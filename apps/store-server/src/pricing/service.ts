@@ -134,7 +134,7 @@ export class PricingService {
     });
     if (facts.customer === null) {
       throw new AppError(400, 'UNKNOWN_CUSTOMER', `No customer ${input.customer?.id} in this store`, {
-        fields: [{ field: `${prefix}customer.id`, problem: 'no such customer' }],
+        fields: [{ field: `${prefix}customerId`, problem: 'no such customer' }],
       });
     }
 
