@@ -45,8 +45,8 @@ export function benchRules(skusByCategory: Map<string, string[]>, count: number,
   const rules: Array<Record<string, unknown> & { id: string; kind: string }> = [];
   for (let i = 0; rules.length < count; i++) {
     const id = `bench-${i}`;
-    const roll = i % 20;
-    if (roll < 11) {
+    const roll = i % 100;
+    if (roll < 70) {
       rules.push({
         id,
         kind: 'discount',
@@ -55,16 +55,7 @@ export function benchRules(skusByCategory: Map<string, string[]>, count: number,
         ...windowOf(i),
         ...gate(i),
       });
-    } else if (roll < 13) {
-      rules.push({
-        id,
-        kind: 'discount',
-        appliesTo: { categories: [pick(rng, categories)] },
-        percentOff: String(uniformInt(rng, 5, 15)),
-        segments: [pick(rng, ['gold', 'vip', 'new', 'staff'])],
-        ...windowOf(i),
-      });
-    } else if (roll < 15) {
+    } else if (roll < 80) {
       rules.push({
         id,
         kind: 'price',
@@ -72,7 +63,7 @@ export function benchRules(skusByCategory: Map<string, string[]>, count: number,
         price: `${uniformInt(rng, 5, 40)}.99`,
         ...windowOf(i),
       });
-    } else if (roll < 17) {
+    } else if (roll < 88) {
       rules.push({
         id,
         kind: 'tiered',
@@ -83,7 +74,7 @@ export function benchRules(skusByCategory: Map<string, string[]>, count: number,
         ],
         ...gate(i),
       });
-    } else if (roll < 19) {
+    } else if (roll < 96) {
       rules.push({
         id,
         kind: 'mixMatch',
@@ -92,13 +83,30 @@ export function benchRules(skusByCategory: Map<string, string[]>, count: number,
         percentOff: '20',
         ...windowOf(i),
       });
-    } else {
+    } else if (roll < 98) {
+      rules.push({
+        id,
+        kind: 'discount',
+        appliesTo: { categories: [pick(rng, categories)] },
+        percentOff: String(uniformInt(rng, 5, 15)),
+        segments: [pick(rng, ['gold', 'vip', 'new', 'staff'])],
+        ...windowOf(i),
+      });
+    } else if (roll < 99) {
       rules.push({
         id,
         kind: 'threshold',
         minSubtotal: `${uniformInt(rng, 50, 300)}.00`,
         amountOff: `${uniformInt(rng, 5, 25)}.00`,
         coupon: `CODE${i}`,
+      });
+    } else {
+      rules.push({
+        id,
+        kind: 'discount',
+        appliesTo: { skus: pickSome(rng, allSkus, 2) },
+        amountOff: `${uniformInt(rng, 1, 5)}.00`,
+        ...gate(i),
       });
     }
   }

@@ -127,4 +127,13 @@ describe('customers', () => {
     expect(gold.items.map((c) => c.id)).toEqual(expect.arrayContaining(['demo-ada', 'demo-katherine']));
     expect(gold.items.every((c) => c.segments.includes('gold'))).toBe(true);
   });
+
+  it('lets an admin key act on a store it names', async () => {
+    const lost = await failureOf(api.admin.customers.get({ params: { id: 'demo-ada' } }));
+    expect(lost).toMatchObject({ status: 400, code: 'STORE_REQUIRED' });
+    const found = await api.admin.customers.get({ params: { id: 'demo-ada' }, store: 'demo' });
+    expect(found.name).toBe('Ada Lovelace');
+    const other = await failureOf(manager.customers.get({ params: { id: 'demo-ada' }, store: 'elsewhere' }));
+    expect(other).toMatchObject({ status: 403, code: 'FORBIDDEN_STORE' });
+  });
 });

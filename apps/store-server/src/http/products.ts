@@ -1,15 +1,18 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import type { z } from 'zod';
 import { catalogEndpoints as api, type productSchema } from '../api/catalog';
 import { routeOf } from '../api/endpoint';
-import { MANAGER_UP, STOREFRONT_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP, STOREFRONT_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { setBasePrice } from '../pricing/base-prices';
 import { trimScale } from '../pricing/decimal-text';
 import type { ProductPrice } from '../pricing/service';
 import { channelOf } from './channel';
+import { plainJsonSerializer } from './fast-serializer';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 interface ProductRow {
   sku: string;
@@ -66,11 +69,11 @@ function toProduct(
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Prices and availability of products, for one shopper, in one consistent snapshot. */
   async function priced(
-    request: Parameters<typeof storeOf>[0] & { ip: string },
+    request: FastifyRequest,
     rows: ProductRow[],
     query: { currency?: string; customerId?: string; channel?: 'online' | 'pos' },
   ) {
-    const storeId = storeOf(request);
+    const storeId = storeIn(request);
     const skus = rows.map((r) => r.sku);
     const [{ basis, prices }, available] = await Promise.all([
       app.pricing.priceProducts({
@@ -93,6 +96,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     ...routeOf(api.list),
     config: { roles: STOREFRONT_UP },
+    serializerCompiler: plainJsonSerializer,
     handler: async (request) => {
       const { category, q, limit, cursor } = request.query;
       const where: string[] = ['active'];
@@ -142,7 +146,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.setBasePrice),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const result = await setBasePrice(client, request.params.sku, request.body.price, request.body.currency);
         return {
