@@ -14,12 +14,16 @@ import { storeRoutes } from './http/stores';
 import { createMetrics, registerMetricsHooks } from './observability/metrics';
 import { Readiness } from './observability/readiness';
 import { pricing } from './pricing/plugin';
+import type { StockAuthority } from './stock/authority';
+import { stockPlugin } from './stock/plugin';
 import './types';
 
 export interface AppDeps {
   config: Config;
   db: pg.Pool;
   logger: Logger;
+  /** The stock authority; by default made from the config (Redis mode with REDIS_URL). */
+  stock?: StockAuthority;
 }
 
 /** Builds the HTTP application from its dependencies; starting and stopping them is main's job. */
@@ -51,6 +55,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   await app.register(productRoutes);
   await app.register(storeRoutes);
+  await app.register(stockPlugin, { authority: deps.stock });
   await app.register(dashboardRoutes);
   return app;
 }

@@ -53,6 +53,20 @@ const envSchema = z.object({
     blankAsUndefined,
     urlWithProtocol(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,50}$/, 'must be 1–50 letters, digits, ":", "_" or "-"')
+    .default('till:'),
+  HOLD_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50, 'must be at least 50')
+    .max(1_000, 'must be at most 1000 (holds are swept at least every second)')
+    .default(1_000),
+  PROCUREMENT_WEBHOOK_URL: z.preprocess(
+    blankAsUndefined,
+    urlWithProtocol(['http:', 'https:'], 'https://erp.example.com/hooks/low-stock').optional(),
+  ),
   RABBITMQ_URL: z.preprocess(
     blankAsUndefined,
     urlWithProtocol(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672').optional(),
@@ -92,6 +106,12 @@ export interface Config {
   databasePoolSize: number;
   /** Absent: the StockAuthority runs in Postgres mode. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key of the stock authority (several Tills, or tests, can share a Redis). */
+  redisKeyPrefix: string;
+  /** How often expired holds are swept (at most 1 s). */
+  holdSweepIntervalMs: number;
+  /** Low-stock alerts are POSTed here (with retries); absent: alerts stay on the dashboard only. */
+  procurementWebhookUrl: string | undefined;
   rabbitmqUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -134,6 +154,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_MS,
+    procurementWebhookUrl: e.PROCUREMENT_WEBHOOK_URL,
     rabbitmqUrl: e.RABBITMQ_URL,
     dataDir: path.resolve(e.TILL_DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
