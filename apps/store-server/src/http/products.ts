@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type pg from 'pg';
 import type { z } from 'zod';
 import { catalogEndpoints as api, type productSchema } from '../api/catalog';
 import { routeOf } from '../api/endpoint';
@@ -25,23 +24,6 @@ interface ProductRow {
 }
 
 const COLUMNS = 'sku, barcode, name, category_id, parent_sku, attributes, tax_rate::text';
-
-/**
- * PLACEHOLDER until the stock authority's availability function is on main: available =
- * received − sold − held, per SKU, in one query.
- */
-export async function availableFromStockLevelsUntilStockAuthorityLands(
-  db: pg.Pool,
-  storeId: string,
-  skus: readonly string[],
-): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ sku: string; available: string }>(
-    `SELECT sku, (received - sold - held)::text AS available FROM stock_levels
-     WHERE store_id = $1 AND sku = ANY($2::text[])`,
-    [storeId, skus],
-  );
-  return new Map(rows.map((r) => [r.sku, Math.max(0, Number(r.available))]));
-}
 
 function toProduct(
   row: ProductRow,
@@ -85,11 +67,13 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
         channel: channelOf(request, query.channel),
         fieldPrefix: 'querystring.',
       }),
-      availableFromStockLevelsUntilStockAuthorityLands(app.db, storeId, skus),
+      app.stock.availability(storeId, skus),
     ]);
     return {
       basis,
-      items: rows.map((row) => toProduct(row, prices.get(row.sku), basis.currency, available.get(row.sku) ?? 0)),
+      items: rows.map((row) =>
+        toProduct(row, prices.get(row.sku), basis.currency, Math.max(0, available.get(row.sku)?.available ?? 0)),
+      ),
     };
   }
 
