@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TillClient } from '../src/client';
+import { pruneIdempotencyKeys } from '../src/http/idempotency';
 import { startTestServer, type TestServer } from './support';
 import { clientsFor, eventsSince, failureOf, lastSeq } from './support/pricing';
 
@@ -135,5 +136,18 @@ describe('customers', () => {
     expect(found.name).toBe('Ada Lovelace');
     const other = await failureOf(manager.customers.get({ params: { id: 'demo-ada' }, store: 'elsewhere' }));
     expect(other).toMatchObject({ status: 403, code: 'FORBIDDEN_STORE' });
+  });
+
+  it('forgets Idempotency-Keys after a day', async () => {
+    await server.db.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+       VALUES ('demo', 'old-key', '\\x00', 200, '{}', now() - interval '25 hours'),
+              ('demo', 'new-key', '\\x00', 200, '{}', now() - interval '1 hour')`,
+    );
+    expect(await pruneIdempotencyKeys(server.db.pool)).toBeGreaterThanOrEqual(1);
+    const { rows } = await server.db.pool.query<{ key: string }>(
+      `SELECT key FROM idempotency_keys WHERE key IN ('old-key', 'new-key')`,
+    );
+    expect(rows.map((r) => r.key)).toEqual(['new-key']);
   });
 });

@@ -8,7 +8,7 @@ describe('pricing configuration', () => {
     expect(config.geoipDatabase).toBeUndefined();
     expect(config.rateLimits).toEqual({
       windowMs: 60_000,
-      perRole: { storefront: 600_000, terminal: 12_000, manager: 6_000, admin: 6_000 },
+      perRole: { storefront: 3_000_000, terminal: 12_000, manager: 6_000, admin: 6_000 },
     });
   });
 
