@@ -9,9 +9,11 @@ import { dashboardRoutes } from './http/dashboard';
 import { docs } from './http/docs';
 import { healthRoutes } from './http/health';
 import { productRoutes } from './http/products';
+import { rateLimits } from './http/rate-limit';
 import { storeRoutes } from './http/stores';
 import { createMetrics, registerMetricsHooks } from './observability/metrics';
 import { Readiness } from './observability/readiness';
+import { pricing } from './pricing/plugin';
 import type { StockAuthority } from './stock/authority';
 import { stockPlugin } from './stock/plugin';
 import './types';
@@ -48,6 +50,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(docs);
   await app.register(auth);
+  await app.register(rateLimits);
+  await app.register(pricing);
   await app.register(healthRoutes);
   await app.register(productRoutes);
   await app.register(storeRoutes);

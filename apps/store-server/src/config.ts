@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Role } from './auth/api-keys';
 
 /** The repository root: `.till/` (the embedded default's data) lives here unless TILL_DATA_DIR says otherwise. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -29,6 +30,12 @@ const port = z.coerce
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Requests per key and window; 0 means no limit. */
+const rateLimit = z.coerce
+  .number({ message: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 (no limit) or more');
 
 const blankAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
@@ -70,6 +77,23 @@ const envSchema = z.object({
   TILL_SEED_DEMO: flag.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  RATE_LIMIT_STOREFRONT: rateLimit.default(3_000_000),
+  RATE_LIMIT_TERMINAL: rateLimit.default(12_000),
+  RATE_LIMIT_MANAGER: rateLimit.default(6_000),
+  RATE_LIMIT_ADMIN: rateLimit.default(6_000),
+  RATES_FEED_URL: z.preprocess(
+    blankAsUndefined,
+    urlWithProtocol(['http:', 'https:'], 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml').optional(),
+  ),
+  RATES_FEED_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 86_400_000)
+    .default(21_600_000),
+  RATES_FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  GEOIP_DATABASE: z.preprocess(blankAsUndefined, z.string().trim().optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -98,6 +122,12 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a verified API key is trusted without asking the database: a revocation's delay. */
   apiKeyCacheMs: number;
+  /** Requests each API key may make per window, by the key's role; 0: no limit. */
+  rateLimits: { windowMs: number; perRole: Record<Role, number> };
+  /** A feed of exchange rates in the ECB daily XML format, fetched every `intervalMs`; absent: rates come only from the API. */
+  ratesFeed: { url: string; intervalMs: number; timeoutMs: number } | undefined;
+  /** A MaxMind-format country database for GeoIP currency choice; absent: the bundled DB-IP Lite one; "off": none. */
+  geoipDatabase: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -137,6 +167,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.TILL_SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    rateLimits: {
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      perRole: {
+        storefront: e.RATE_LIMIT_STOREFRONT,
+        terminal: e.RATE_LIMIT_TERMINAL,
+        manager: e.RATE_LIMIT_MANAGER,
+        admin: e.RATE_LIMIT_ADMIN,
+      },
+    },
+    ratesFeed: e.RATES_FEED_URL
+      ? { url: e.RATES_FEED_URL, intervalMs: e.RATES_FEED_INTERVAL_MS, timeoutMs: e.RATES_FEED_TIMEOUT_MS }
+      : undefined,
+    geoipDatabase: e.GEOIP_DATABASE,
   };
 }
 

@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { clientIdSchema, currencyCodeSchema } from '../api/common';
 import { STOREFRONT_UP, storeOf } from '../auth/plugin';
 import { notFound } from '../errors';
 import { placeOrder } from '../orders/checkout';
 import { loadOrder } from '../orders/orders';
-import { minorUnitDigits } from '../orders/pricing';
+import { minorUnitDigits, orderPricer } from '../orders/pricing';
 import { holderIdSchema } from './holds';
 import { errorSchema, moneySchema } from './schemas';
 
@@ -71,6 +72,9 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
           holderId: holderIdSchema,
           holdIds: z.array(z.string().uuid('must be a hold id (UUID)')).min(1, 'needs at least one hold').max(200),
           payment: paymentSchema,
+          customerId: clientIdSchema.optional().describe('A customer of the store: their segments apply'),
+          coupons: z.array(z.string().trim().min(1).max(64)).max(20).optional(),
+          currency: currencyCodeSchema.optional().describe('Default: the shopper’s country (GeoIP), else the store’s'),
         }),
         response: { 201: orderSchema, 400: errorSchema, 409: errorSchema, 422: errorSchema, 503: errorSchema },
       },
@@ -81,9 +85,15 @@ export const orderRoutes: FastifyPluginAsyncZod = async (app) => {
           db: app.db,
           authority: app.stock,
           clock: Date.now,
+          price: orderPricer(app.pricing),
           onFeedError: (error) => request.log.warn({ err: error }, 'stock feed not applied yet'),
         },
-        { storeId: storeOf(request), ...request.body, idempotencyKey: request.headers['idempotency-key'] },
+        {
+          storeId: storeOf(request),
+          ...request.body,
+          clientIp: request.ip,
+          idempotencyKey: request.headers['idempotency-key'],
+        },
       );
       if (replayed) reply.header('idempotent-replayed', 'true');
       return reply.status(201).send(order);

@@ -1,5 +1,5 @@
 /**
- * Stock holds bench (`pnpm --filter @till/store-server bench`, part of `pnpm bench`).
+ * Stock holds bench (`pnpm --filter @till/store-server bench holds`, part of `pnpm bench`).
  *
  * In one run, on this machine:
  * 1. the ceilings: `redis-benchmark` running a minimal hold script with EVALSHA (what Redis
@@ -11,7 +11,7 @@
  * and prints throughput, latencies and the ratios to the ceilings.
  *
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (100), BENCH_PG_CLIENTS (pgbench clients,
- * default 20 = the server's pool), BENCH_ADMIN_URL (PostgreSQL admin URL, default local),
+ * default 20 = the server's pool), BENCH_DATABASE_URL (PostgreSQL server, default local),
  * BENCH_SKUS (1,10,100), BENCH_MODES (redis,postgres), BENCH_SERVER_NODE_ARGS (e.g.
  * --cpu-prof for the server process).
  * Needs redis-server, redis-benchmark and pgbench on the PATH.
@@ -30,41 +30,19 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoStore } from '../src/seed/seed-demo-store';
 import { minimalHoldScript } from '../src/stock/redis/scripts';
+import { benchDatabase } from './support';
 
-const run = promisify(execFile);
+const exec = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const appDir = path.resolve(here, '..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 100);
 const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 20);
-const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const HUGE = 1_000_000_000;
 const SKU_COUNTS = (process.env.BENCH_SKUS ?? '1,10,100').split(',').map(Number);
 const MODES = (process.env.BENCH_MODES ?? 'redis,postgres').split(',');
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
-
-function dbUrl(name: string) {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function freshDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  return dbUrl(name);
-}
-
-async function dropDatabase(name: string) {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.end();
-}
 
 async function startRedis() {
   const port = await freePort();
@@ -76,7 +54,7 @@ async function startRedis() {
     },
   );
   for (let i = 0; i < 100; i++) {
-    const ok = await run('redis-cli', ['-p', String(port), 'ping']).then(
+    const ok = await exec('redis-cli', ['-p', String(port), 'ping']).then(
       (r) => r.stdout.includes('PONG'),
       () => false,
     );
@@ -88,10 +66,10 @@ async function startRedis() {
 
 /** Ceiling 1: Redis alone, running a minimal hold script with EVALSHA, no pipelining. */
 async function redisCeiling(port: number): Promise<number> {
-  const cli = (...args: string[]) => run('redis-cli', ['-p', String(port), ...args]).then((r) => r.stdout.trim());
+  const cli = (...args: string[]) => exec('redis-cli', ['-p', String(port), ...args]).then((r) => r.stdout.trim());
   await cli('HSET', 'bench:{hot}', 'free', String(HUGE));
   const sha = await cli('SCRIPT', 'LOAD', minimalHoldScript);
-  const { stdout } = await run('redis-benchmark', [
+  const { stdout } = await exec('redis-benchmark', [
     '-p',
     String(port),
     '-c',
@@ -123,7 +101,7 @@ async function postgresCeiling(url: string, synchronousCommit: boolean): Promise
   const script = path.join(os.tmpdir(), `till-bench-hold-${process.pid}.sql`);
   fs.writeFileSync(script, 'UPDATE bench_stock SET held = held + 1 WHERE id = 1 AND received - sold - held >= 1;\n');
   const u = new URL(url);
-  const { stdout } = await run(
+  const { stdout } = await exec(
     'pgbench',
     [
       '-n',
@@ -191,7 +169,7 @@ async function startServer(databaseUrl: string, redisUrl: string | undefined) {
 }
 
 async function drive(url: string, key: string, skus: string[], seconds: number): Promise<Drive> {
-  const { stdout } = await run(
+  const { stdout } = await exec(
     path.join(appDir, 'node_modules/.bin/tsx'),
     ['bench/drive-holds.ts', url, key, String(seconds), String(CONNECTIONS), skus.join(',')],
     { cwd: appDir, maxBuffer: 10_000_000 },
@@ -201,7 +179,7 @@ async function drive(url: string, key: string, skus: string[], seconds: number):
 
 /** A seeded store database with `count` hot SKUs holding plenty of stock, and a storefront key. */
 async function prepare(name: string, count: number) {
-  const url = await freshDatabase(name);
+  const { url, drop } = await benchDatabase(name);
   await migrate(url);
   const pool = createPool(url, 4);
   await seedDemoStore(pool);
@@ -213,28 +191,26 @@ async function prepare(name: string, count: number) {
   );
   const { key } = await issueApiKey(pool, { storeId: 'demo', role: 'storefront', name: `bench ${uuidv7()}` });
   await pool.end();
-  return { url, skus, key };
+  return { url, drop, skus, key };
 }
 
 /** For reference: what the store server's HTTP stack alone does on this machine (GET /healthz). */
 async function httpCeiling(): Promise<Drive> {
-  const database = `till_bench_http_${process.pid}`;
-  const url = await freshDatabase(database);
+  const { url, drop } = await benchDatabase('holds_http');
   const server = await startServer(url, undefined);
   try {
     await drive(server.url, '-', ['-'], 2);
     return await drive(server.url, '-', ['-'], SECONDS);
   } finally {
     await server.stop();
-    await dropDatabase(database);
+    await drop();
   }
 }
 
 async function mode(name: 'postgres' | 'redis', redisPort: number | undefined) {
   const results: Array<{ skus: number; drive: Drive }> = [];
   for (const count of SKU_COUNTS) {
-    const database = `till_bench_holds_${process.pid}`;
-    const { url, skus, key } = await prepare(database, count);
+    const { url, drop, skus, key } = await prepare(`holds_${name}_${count}`, count);
     const server = await startServer(url, redisPort ? `redis://127.0.0.1:${redisPort}` : undefined);
     try {
       await drive(server.url, key, skus, 2); // warm-up
@@ -246,25 +222,25 @@ async function mode(name: 'postgres' | 'redis', redisPort: number | undefined) {
       );
     } finally {
       await server.stop();
-      await dropDatabase(database);
+      await drop();
     }
-    if (redisPort) await run('redis-cli', ['-p', String(redisPort), 'flushall']);
+    if (redisPort) await exec('redis-cli', ['-p', String(redisPort), 'flushall']);
   }
   return results;
 }
 
-async function main() {
+/** Run by bench/index.ts (`pnpm bench`, or `pnpm --filter @till/store-server bench holds`). */
+export async function run() {
   log(`Stock holds bench: ${SECONDS} s per run, ${CONNECTIONS} connections, ${os.cpus().length} CPU cores (shared)`);
   const redis = await startRedis();
   try {
     const redisMax = await redisCeiling(redis.port);
-    await run('redis-cli', ['-p', String(redis.port), 'flushall']);
+    await exec('redis-cli', ['-p', String(redis.port), 'flushall']);
     log(`  ceiling  redis-benchmark EVALSHA minimal hold: ${redisMax.toFixed(0)} ops/s`);
-    const ceilingDb = `till_bench_ceiling_${process.pid}`;
-    const ceilingUrl = await freshDatabase(ceilingDb);
-    const pgMax = await postgresCeiling(ceilingUrl, true);
-    const pgAsyncMax = await postgresCeiling(ceilingUrl, false);
-    await dropDatabase(ceilingDb);
+    const ceilingDb = await benchDatabase('holds_ceiling');
+    const pgMax = await postgresCeiling(ceilingDb.url, true);
+    const pgAsyncMax = await postgresCeiling(ceilingDb.url, false);
+    await ceilingDb.drop();
     log(`  ceiling  pgbench conditional UPDATE, one hot row, ${PG_CLIENTS} clients: ${pgMax.toFixed(0)} tps`);
     log(`  ceiling  the same with synchronous_commit=off (as hold decisions commit): ${pgAsyncMax.toFixed(0)} tps`);
 
@@ -305,5 +281,3 @@ async function main() {
     redis.stop();
   }
 }
-
-await main();
