@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTillClient } from '../src/client';
 import { startTestServer, type TestServer } from './support';
 
 describe('stock, holds and orders over HTTP (Postgres mode)', () => {
@@ -379,6 +380,24 @@ describe('stock, holds and orders over HTTP (Postgres mode)', () => {
     expect(await store.json()).toEqual({ holdMinutes: 20, paymentExtensionMinutes: 10, maxPerHolder: null });
     expect((await json('PATCH', '/v1/stock/settings', { holdMinutes: -1 }, { role: 'manager' })).status).toBe(400);
     await json('PATCH', '/v1/stock/settings', { holdMinutes: 15 }, { role: 'manager' });
+  });
+
+  it('is reachable through the typed API client, with the same answers', async () => {
+    const sku = await freshSku(4);
+    const api = createTillClient({ baseUrl: server.url, apiKey: server.keys.storefront });
+    const hold = await api.holds.create({ body: { sku, qty: 3, holderId: 'typed-1' } });
+    expect(hold).toMatchObject({ sku, qty: 3, state: 'active' });
+    expect(await api.stock.availability({ params: { sku } })).toEqual({ sku, onHand: 4, held: 3, available: 1 });
+    await expect(api.holds.create({ body: { sku, qty: 2, holderId: 'typed-2' } })).rejects.toMatchObject({
+      status: 409,
+      code: 'NOT_ENOUGH',
+      details: { available: 1 },
+    });
+    const order = await api.orders.place({
+      idempotencyKey: uuidv7(),
+      body: { holderId: 'typed-1', holdIds: [hold.holdId], payment: { method: 'cash', reference: 'till-7' } },
+    });
+    expect(await api.orders.get({ params: { orderId: order.orderId } })).toEqual(order);
   });
 
   it('documents the routes in the OpenAPI document', async () => {
