@@ -156,16 +156,20 @@ async function startServer(databaseUrl: string, redisUrl: string | undefined) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
+  let last = 'no answer';
+  for (let i = 0; i < 1200; i++) {
     const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
+      async (r) => {
+        last = await r.text();
+        return r.ok;
+      },
       () => false,
     );
     if (ready) return { url, stop: () => new Promise<void>((r) => child.once('exit', () => r()).kill('SIGINT')) };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error('the store server did not become ready');
+  throw new Error(`the store server did not become ready in 2 minutes: ${last}`);
 }
 
 async function drive(url: string, key: string, skus: string[], seconds: number): Promise<Drive> {

@@ -5,16 +5,6 @@
 -- the SKU; the CHECK constraints make a wrong one impossible to commit). Lock order is always
 -- the stock_levels row first, then holds rows, so functions never deadlock each other.
 -- Times come from the caller's clock (p_now) so that tests can move time.
---
--- Hold decisions commit without waiting for the WAL flush (stock_hold_commit_async): a hold is
--- a soft reservation, and the row lock of a hot SKU is then held for the UPDATE, not for a disk
--- flush. A PostgreSQL crash can lose the last moments of hold decisions (a shopper would add the
--- item again), never consistency: held and the hold rows commit together, under the CHECKs.
--- Checkouts, adjustments and offline sales commit synchronously.
-
-CREATE FUNCTION stock_hold_commit_async() RETURNS void LANGUAGE sql AS $$
-  SELECT set_config('synchronous_commit', 'off', true)
-$$;
 
 -- Due holds of a SKU, found without touching the others (lazy expiry on the refusal path).
 CREATE INDEX holds_active_by_sku_expiry ON holds (store_id, sku, expires_at) WHERE state = 'active';
@@ -85,7 +75,6 @@ DECLARE
   r record;
   n integer := 0;
 BEGIN
-  PERFORM stock_hold_commit_async();
   FOR r IN
     SELECT DISTINCT store_id, sku FROM holds WHERE state = 'active' AND expires_at <= p_now LIMIT p_max_skus
   LOOP
@@ -108,7 +97,6 @@ DECLARE
   expires timestamptz := p_now + p_ttl_ms * interval '1 millisecond';
   attempt integer := 0;
 BEGIN
-  PERFORM stock_hold_commit_async();
   SELECT max_per_holder INTO lim FROM stock_levels WHERE store_id = p_store AND sku = p_sku;
   IF NOT FOUND THEN
     IF NOT EXISTS (SELECT 1 FROM products WHERE sku = p_sku) OR NOT EXISTS (SELECT 1 FROM stores WHERE id = p_store) THEN
@@ -207,7 +195,6 @@ CREATE FUNCTION stock_hold_change(
 DECLARE
   h holds%ROWTYPE;
 BEGIN
-  PERFORM stock_hold_commit_async();
   SELECT * INTO h FROM holds WHERE id = p_hold_id AND store_id = p_store;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('ok', false, 'code', 'NO_HOLD', 'holdId', p_hold_id);
@@ -231,7 +218,6 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   h holds%ROWTYPE;
 BEGIN
-  PERFORM stock_hold_commit_async();
   SELECT * INTO h FROM holds WHERE id = p_hold_id AND store_id = p_store;
   IF NOT FOUND THEN
     RETURN jsonb_build_object('ok', false, 'code', 'NO_HOLD', 'holdId', p_hold_id);
@@ -258,7 +244,6 @@ RETURNS jsonb LANGUAGE plpgsql AS $$
 DECLARE
   h holds%ROWTYPE;
 BEGIN
-  PERFORM stock_hold_commit_async();
   UPDATE holds SET expires_at = GREATEST(expires_at, p_until), updated_at = p_now
     WHERE id = p_hold_id AND store_id = p_store AND state = 'active' AND expires_at > p_now
     RETURNING * INTO h;
@@ -289,7 +274,6 @@ DECLARE
   moved jsonb := '[]'::jsonb;
   released bigint := 0;
 BEGIN
-  PERFORM stock_hold_commit_async();
   FOR g IN
     SELECT * FROM holds WHERE store_id = p_store AND holder_id = p_from AND state = 'active' ORDER BY sku
   LOOP
@@ -343,5 +327,4 @@ DROP FUNCTION stock_expire_due(timestamptz, integer);
 DROP FUNCTION stock_expire_sku(text, text, timestamptz);
 DROP FUNCTION stock_explain_refusal(text, text, text, integer, integer);
 DROP FUNCTION stock_has_due_holds(text, text, timestamptz);
-DROP FUNCTION stock_hold_commit_async();
 DROP INDEX holds_active_by_sku_expiry;

@@ -27,47 +27,6 @@ DECLARE
   item text;
   touched text[] := '{}';
 BEGIN
-  -- Fast path (a busy sale): only new grants, every SKU with room for all of them, no holder
-  -- twice. Then one UPDATE per SKU, one INSERT of all holds and one of all their events.
-  IF NOT EXISTS (SELECT 1 FROM jsonb_array_elements(p_ops) o WHERE o->>'op' <> 'grant') THEN
-    PERFORM 1 FROM stock_levels s
-      JOIN (SELECT DISTINCT o->>'storeId' AS st, o->>'sku' AS sk FROM jsonb_array_elements(p_ops) o) x
-        ON s.store_id = x.st AND s.sku = x.sk
-      ORDER BY s.store_id, s.sku FOR UPDATE OF s;
-    IF NOT EXISTS (
-        SELECT 1 FROM (SELECT o->>'storeId' AS st, o->>'sku' AS sk, sum((o->>'qty')::integer) AS q
-                       FROM jsonb_array_elements(p_ops) o GROUP BY 1, 2) per
-        LEFT JOIN stock_levels s ON s.store_id = per.st AND s.sku = per.sk
-        WHERE s.sku IS NULL OR s.sold + s.held + per.q > s.received)
-      AND NOT EXISTS (SELECT 1 FROM holds ex JOIN jsonb_array_elements(p_ops) o ON ex.id = (o->>'holdId')::uuid)
-      AND NOT EXISTS (
-        SELECT 1 FROM holds ex JOIN jsonb_array_elements(p_ops) o
-          ON ex.store_id = o->>'storeId' AND ex.sku = o->>'sku' AND ex.holder_id = o->>'holderId' AND ex.state = 'active')
-      AND (SELECT count(DISTINCT (o->>'storeId', o->>'sku', o->>'holderId')) = count(*) FROM jsonb_array_elements(p_ops) o)
-    THEN
-      UPDATE stock_levels s SET held = s.held + per.q, updated_at = now()
-        FROM (SELECT o->>'storeId' AS st, o->>'sku' AS sk, sum((o->>'qty')::integer) AS q
-              FROM jsonb_array_elements(p_ops) o GROUP BY 1, 2) per
-        WHERE s.store_id = per.st AND s.sku = per.sk;
-      WITH added AS (
-        INSERT INTO holds (id, store_id, sku, holder_id, cart_id, qty, bucket, expires_at, created_at, updated_at)
-        SELECT (o->>'holdId')::uuid, o->>'storeId', o->>'sku', o->>'holderId', nullif(o->>'cartId', ''),
-               (o->>'qty')::integer, coalesce((o->>'bucket')::smallint, 0),
-               to_timestamp((o->>'expiresAt')::double precision / 1000),
-               to_timestamp((o->>'createdAt')::double precision / 1000),
-               to_timestamp((o->>'at')::double precision / 1000)
-        FROM jsonb_array_elements(p_ops) WITH ORDINALITY AS x(o, n) ORDER BY n
-        RETURNING *
-      )
-      INSERT INTO events (store_id, type, payload)
-        SELECT a.store_id, 'hold.granted', stock_hold_payload(ROW(a.*)::holds) FROM added a ORDER BY a.created_at, a.id;
-      FOR store, item IN SELECT DISTINCT o->>'storeId', o->>'sku' FROM jsonb_array_elements(p_ops) o LOOP
-        PERFORM stock_touch(store, item);
-      END LOOP;
-      RETURN jsonb_build_object('deferred', '[]'::jsonb);
-    END IF;
-  END IF;
-
   FOR op IN SELECT value FROM jsonb_array_elements(p_ops) LOOP
     i := i + 1;
     hid := (op->>'holdId')::uuid;
