@@ -15,7 +15,7 @@ export const productSchema = z.object({
   taxRate: z.string().describe('Fraction, e.g. "0.08875"'),
 });
 
-interface ProductRow {
+export interface ProductRow {
   sku: string;
   barcode: string;
   name: string;
@@ -27,9 +27,9 @@ interface ProductRow {
   tax_rate: string;
 }
 
-const COLUMNS = `sku, barcode, name, category_id, parent_sku, attributes, base_price::text, currency, tax_rate::text`;
+export const PRODUCT_COLUMNS = `sku, barcode, name, category_id, parent_sku, attributes, base_price::text, currency, tax_rate::text`;
 
-function toProduct(row: ProductRow): z.infer<typeof productSchema> {
+export function toProduct(row: ProductRow): z.infer<typeof productSchema> {
   return {
     sku: row.sku,
     barcode: row.barcode,
@@ -89,7 +89,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       params.push(limit + 1);
       const { rows } = await app.db.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE ${where.join(' AND ')} ORDER BY sku LIMIT $${params.length}`,
+        `SELECT ${PRODUCT_COLUMNS} FROM products WHERE ${where.join(' AND ')} ORDER BY sku LIMIT $${params.length}`,
         params,
       );
       const page = rows.slice(0, limit);
@@ -114,7 +114,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     async (request) => {
       const { sku } = request.params;
       const { rows } = await app.db.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE sku = $1 OR barcode = $1 ORDER BY sku = $1 DESC LIMIT 1`,
+        `SELECT ${PRODUCT_COLUMNS} FROM products WHERE sku = $1 OR barcode = $1 ORDER BY sku = $1 DESC LIMIT 1`,
         [sku],
       );
       const row = rows[0];
