@@ -25,8 +25,8 @@ CREATE TABLE terminal_enrollment_codes (
   created_at     timestamptz NOT NULL DEFAULT now(),
   expires_at     timestamptz NOT NULL,
   used_at        timestamptz,
-  terminal_id    text REFERENCES terminals (id),
-  CHECK ((used_at IS NULL) = (terminal_id IS NULL))
+  -- The terminal the code enrolled (set in the transaction that uses the code).
+  terminal_id    text REFERENCES terminals (id)
 );
 
 -- Down Migration

@@ -10,8 +10,10 @@ import { docs } from './http/docs';
 import { healthRoutes } from './http/health';
 import { productRoutes } from './http/products';
 import { storeRoutes } from './http/stores';
+import { terminalRoutes } from './http/terminals';
 import { createMetrics, registerMetricsHooks } from './observability/metrics';
 import { Readiness } from './observability/readiness';
+import { realtime } from './realtime/gateway';
 import './types';
 
 export interface AppDeps {
@@ -48,5 +50,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(productRoutes);
   await app.register(storeRoutes);
   await app.register(dashboardRoutes);
+  await app.register(realtime);
+  await app.register(terminalRoutes);
   return app;
 }

@@ -74,6 +74,8 @@ export type SyncClientEvents = {
 export interface SyncClientOptions {
   transport: Transport;
   store: SyncStore;
+  /** What this client is; used in messages. */
+  kind?: ClientKind;
   /** A terminal's id (from enrollment): stamped on the outbox items it makes. */
   terminalId?: string;
   clock?: Clock;
@@ -137,12 +139,15 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   private stopSignal = new AbortController();
   private reconnectAttempts = 0;
   private terminalId: string | undefined;
+  private readonly selfName: string;
+  private clockTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(options: SyncClientOptions) {
     super();
     this.transport = options.transport;
     this.store = options.store;
     this.terminalId = options.terminalId;
+    this.selfName = options.kind ?? 'client';
     this.localClock = options.clock ?? systemClock;
     this.serverClock = new ServerClock(this.localClock);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 10_000;
@@ -192,6 +197,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.timers.clear();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
+    if (this.clockTimer) clearTimeout(this.clockTimer);
+    this.clockTimer = undefined;
     this.uploader.setOnline(false);
     this.transport.disconnect();
     this.session = undefined;
@@ -208,7 +215,13 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   makeOutboxItem<K extends OutboxKind>(kind: K, payload: OutboxPayloads[K]): OutboxItem {
     const terminalId = this.terminalId ?? this.session?.session.terminalId ?? undefined;
     if (!terminalId) throw new InvalidCommandError('only an enrolled terminal makes outbox items (no terminal id)');
-    const parsed = outboxItemSchema.safeParse({ id: uuidv7(), kind, terminalId, createdAt: Math.round(this.now()), payload });
+    const parsed = outboxItemSchema.safeParse({
+      id: uuidv7(),
+      kind,
+      terminalId,
+      createdAt: Math.round(this.now()),
+      payload,
+    });
     if (!parsed.success) throw new InvalidCommandError(`the ${kind} is not valid: ${describeIssues(parsed.error)}`);
     return parsed.data;
   }
@@ -292,7 +305,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     if (this.stopSignal.signal.aborted) return;
     switch (name) {
       case 'welcome':
-        return this.onWelcome(payload);
+        this.onWelcome(payload);
+        return;
       case 'changes': {
         const batch = parseMessage(changesBatchSchema, payload, 'a batch of changes from the server');
         if (!batch.ok) {
@@ -333,7 +347,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       this.reconnectLater();
       return;
     }
-    const compatible = checkProtocol(welcome.value.protocol, this.kindName(), 'store server');
+    const compatible = checkProtocol(welcome.value.protocol, this.selfName, 'store server');
     if (!compatible.ok) {
       this.transport.disconnect();
       this.setStatus({ state: 'refused', code: compatible.code, message: compatible.message });
@@ -348,10 +362,6 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     void this.refreshClock();
     if (welcome.value.plan.kind !== 'current') this.scheduleCatchUp();
     this.armWatchdog(welcome.value.heartbeatMs);
-  }
-
-  private kindName(): string {
-    return this.session?.session.client ?? 'client';
   }
 
   private armWatchdog(heartbeatMs: number): void {
@@ -373,10 +383,12 @@ export class SyncClient extends Emitter<SyncClientEvents> {
       { clock: this.localClock },
     );
     if (estimate) this.emit('clock', estimate);
-    if (this.currentStatus.state === 'online') {
-      this.later(this.clockRefreshMs, () => {
+    if (this.clockTimer) clearTimeout(this.clockTimer);
+    this.clockTimer = undefined;
+    if (this.currentStatus.state === 'online' && !this.stopSignal.signal.aborted) {
+      this.clockTimer = setTimeout(() => {
         if (this.currentStatus.state === 'online') void this.refreshClock();
-      });
+      }, this.clockRefreshMs);
     }
   }
 

@@ -67,29 +67,31 @@ export const salePayloadSchema = z
     }
   });
 
-export const returnPayloadSchema = z.object({
-  returnedAt: epochMsSchema,
-  currency: currencySchema,
-  /** The sale the goods came from, when the receipt is known (it may be on another terminal, or older than Till). */
-  saleId: commandIdSchema.nullable(),
-  lines: z
-    .array(z.object({ sku: skuSchema, qty: z.int().min(1).max(100_000), refund: nonNegativeAmountSchema }))
-    .min(1, 'a return has at least one line')
-    .max(500),
-  refundTotal: nonNegativeAmountSchema,
-  /** Whether the goods go back on the shelf (false: damaged, written off). */
-  restock: z.boolean(),
-  reason: z.string().max(500).optional(),
-}).superRefine((ret, ctx) => {
-  const lines = sum(ret.lines.map((l) => l.refund));
-  if (!lines.equals(ret.refundTotal)) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['refundTotal'],
-      message: `must equal the sum of the line refunds (${lines.toFixed()}), got ${ret.refundTotal}`,
-    });
-  }
-});
+export const returnPayloadSchema = z
+  .object({
+    returnedAt: epochMsSchema,
+    currency: currencySchema,
+    /** The sale the goods came from, when the receipt is known (it may be on another terminal, or older than Till). */
+    saleId: commandIdSchema.nullable(),
+    lines: z
+      .array(z.object({ sku: skuSchema, qty: z.int().min(1).max(100_000), refund: nonNegativeAmountSchema }))
+      .min(1, 'a return has at least one line')
+      .max(500),
+    refundTotal: nonNegativeAmountSchema,
+    /** Whether the goods go back on the shelf (false: damaged, written off). */
+    restock: z.boolean(),
+    reason: z.string().max(500).optional(),
+  })
+  .superRefine((ret, ctx) => {
+    const lines = sum(ret.lines.map((l) => l.refund));
+    if (!lines.equals(ret.refundTotal)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['refundTotal'],
+        message: `must equal the sum of the line refunds (${lines.toFixed()}), got ${ret.refundTotal}`,
+      });
+    }
+  });
 
 export const cashCountPayloadSchema = z.object({
   countedAt: epochMsSchema,

@@ -16,7 +16,10 @@ export class Emitter<E extends EventMap> {
   }
 
   /** Resolves with the arguments of the next `event` that passes `accept`. */
-  next<K extends keyof E>(event: K, accept: (...args: Parameters<E[K]>) => boolean = () => true): Promise<Parameters<E[K]>> {
+  next<K extends keyof E>(
+    event: K,
+    accept: (...args: Parameters<E[K]>) => boolean = () => true,
+  ): Promise<Parameters<E[K]>> {
     return new Promise((resolve) => {
       const off = this.on(event, ((...args: Parameters<E[K]>) => {
         if (!accept(...args)) return;

@@ -46,11 +46,14 @@ const ROUTES: ReadonlyArray<{ prefix: string; to: readonly Audience[] }> = [
   { prefix: 'campaign.', to: ['terminal', 'dashboard', 'storefront'] },
   { prefix: 'coupon.', to: ['terminal', 'dashboard', 'storefront'] },
   { prefix: 'store.', to: ['terminal', 'dashboard', 'storefront'] },
+  // a sale's stock record is the manager's; its effect reaches everyone as stock.changed
+  { prefix: 'stock.sold_offline', to: ['dashboard'] },
   { prefix: 'stock.', to: ['terminal', 'dashboard', 'storefront'] },
   // loyalty cards are looked up at the till; the online shop has its own accounts
   { prefix: 'customer.', to: ['terminal', 'dashboard'] },
+  // holds: the online shop tells its shoppers when one was cut; the manager watches them
+  { prefix: 'hold.', to: ['dashboard', 'storefront'] },
   // the store's own business: the manager watches it, the tills need not
-  { prefix: 'hold.', to: ['dashboard'] },
   { prefix: 'order.', to: ['dashboard'] },
   { prefix: 'sale.', to: ['dashboard'] },
   { prefix: 'return.', to: ['dashboard'] },
@@ -68,14 +71,17 @@ export const concerns = (audience: Audience, change: Pick<Change, 'type'>): bool
   audiencesOf(change.type).includes(audience);
 
 /**
- * High-rate changes that may be coalesced: within a range only the newest per key is
- * sent. A hot SKU selling a thousand units a second reaches screens as its latest level a
- * few times a second. Alerts are never coalesced.
+ * High-rate changes whose payload is the full state of one thing, so that within a range
+ * only the newest per thing needs sending: a SKU's stock level (`stock.changed`) and a
+ * hold's state (every `hold.*`). A hot SKU selling a thousand units a second reaches
+ * screens as its latest level a few times a second. Nothing else is ever coalesced:
+ * alerts, sales and price changes all arrive one by one.
  */
 export function coalescingKey(change: Pick<Change, 'type' | 'payload'>): string | undefined {
-  if (!/^(stock|hold)\./.test(change.type) || /(alert|low|out_of_stock)/.test(change.type)) return undefined;
-  const sku = change.payload.sku;
-  return typeof sku === 'string' ? `${change.type}:${sku}` : undefined;
+  const { sku, holdId } = change.payload;
+  if (change.type === 'stock.changed' && typeof sku === 'string') return `stock:${sku}`;
+  if (change.type.startsWith('hold.') && typeof holdId === 'string') return `hold:${holdId}`;
+  return undefined;
 }
 
 /**
@@ -111,7 +117,11 @@ export const changesBatchSchema = z
     let last = batch.prev ?? -1;
     for (const [i, change] of batch.changes.entries()) {
       if (change.seq <= last) {
-        ctx.addIssue({ code: 'custom', path: ['changes', i, 'seq'], message: 'changes must be in increasing seq order' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['changes', i, 'seq'],
+          message: 'changes must be in increasing seq order',
+        });
         return;
       }
       last = change.seq;

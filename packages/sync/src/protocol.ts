@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { RECONCILIATION_STATUSES, priceDiscrepancySchema, stockDiscrepancySchema, uploadResultSchema } from './commands';
+import {
+  priceDiscrepancySchema,
+  RECONCILIATION_STATUSES,
+  stockDiscrepancySchema,
+  uploadResultSchema,
+} from './commands';
 import { changeSchema, changesBatchSchema } from './feed';
 import { describeIssues, epochMsSchema, seqSchema, storeIdSchema } from './schemas';
 
@@ -14,7 +19,9 @@ export const PROTOCOL_VERSION = 1;
 /** The oldest protocol this code still accepts from the other end. */
 export const OLDEST_SUPPORTED_PROTOCOL = 1;
 
-export type ProtocolCheck = { ok: true } | { ok: false; code: 'PROTOCOL_TOO_OLD' | 'PROTOCOL_TOO_NEW'; message: string };
+export type ProtocolCheck =
+  | { ok: true }
+  | { ok: false; code: 'PROTOCOL_TOO_OLD' | 'PROTOCOL_TOO_NEW'; message: string };
 
 /**
  * Whether a peer speaking `peer` can talk to this side, and if not, what to tell the
@@ -253,7 +260,10 @@ export type ServerToClientEvents = {
 };
 
 export type ClientToServerEvents = {
-  [K in RequestName]: (request: RequestOf<K>, ack: (answer: Ack<z.input<(typeof REQUESTS)[K]['result']>>) => void) => void;
+  [K in RequestName]: (
+    request: RequestOf<K>,
+    ack: (answer: Ack<z.input<(typeof REQUESTS)[K]['result']>>) => void,
+  ) => void;
 };
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; message: string };

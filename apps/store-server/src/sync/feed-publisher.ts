@@ -1,6 +1,14 @@
-import { AUDIENCES, type Audience, audiencesOf, type Change, type ChangesBatch, coalesce, coalescingKey } from '@till/sync';
+import {
+  AUDIENCES,
+  type Audience,
+  audiencesOf,
+  type Change,
+  type ChangesBatch,
+  coalesce,
+  coalescingKey,
+} from '@till/sync';
+import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
-import type { Logger } from 'pino';
 import { feedRoom } from '../realtime/rooms';
 import { readFeed, safeHead } from './feed-reader';
 
@@ -25,7 +33,7 @@ import { readFeed, safeHead } from './feed-reader';
 export interface FeedPublisherOptions {
   pool: pg.Pool;
   publish: (room: string, batch: ChangesBatch) => void;
-  logger: Logger;
+  logger: FastifyBaseLogger;
   /** Instances share a Socket.IO adapter: only the lock holder publishes. */
   clustered: boolean;
   pollMs: number;

@@ -2,20 +2,20 @@ import { keysetPage, type SnapshotSection } from './section';
 
 interface StockRow {
   sku: string;
-  on_hand: string;
+  received: string;
+  sold: string;
   held: string;
-  available: string;
+  version: string;
   low_stock_threshold: number;
 }
 
-/** Stock per SKU of the client's store. */
+/** Stock per SKU of the client's store, shaped like the payload of `stock.changed`. */
 export const stockLevelsSection: SnapshotSection = {
   name: 'stock_levels',
   audiences: ['terminal', 'dashboard', 'storefront'],
   async page(db, storeId, after, limit) {
     const { rows } = await db.query<StockRow>(
-      `SELECT sku, (received - sold)::text AS on_hand, held::text AS held,
-              (received - sold - held)::text AS available, low_stock_threshold
+      `SELECT sku, received::text, sold::text, held::text, version::text, low_stock_threshold
        FROM stock_levels WHERE store_id = $1 AND ($2::text IS NULL OR sku > $2)
        ORDER BY sku LIMIT $3`,
       [storeId, after, limit + 1],
@@ -24,13 +24,22 @@ export const stockLevelsSection: SnapshotSection = {
       rows,
       limit,
       (r) => r.sku,
-      (r) => ({
-        sku: r.sku,
-        onHand: Number(r.on_hand),
-        held: Number(r.held),
-        available: Number(r.available),
-        lowStockThreshold: r.low_stock_threshold,
-      }),
+      (r) => {
+        const received = Number(r.received);
+        const sold = Number(r.sold);
+        const held = Number(r.held);
+        return {
+          storeId,
+          sku: r.sku,
+          received,
+          sold,
+          onHand: received - sold,
+          held,
+          available: received - sold - held,
+          version: Number(r.version),
+          lowStockThreshold: r.low_stock_threshold,
+        };
+      },
     );
   },
 };

@@ -1,0 +1,301 @@
+import {
+  describeIssues,
+  type OutboxItem,
+  outboxItemSchema,
+  type ReconciliationStatus,
+  type UploadResult,
+} from '@till/sync';
+import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import { validate as isUuid, v7 as uuidv7 } from 'uuid';
+import { appendEvents } from '../../db/events';
+import { inTransaction } from '../../db/pool';
+import { applyCashCount } from './cash-count';
+import { type ApplyContext, type Outcome, type SalePricer, UploadRejection } from './outcome';
+import { applyReturn } from './return';
+import { applySale } from './sale';
+
+/**
+ * Applies a batch of commands uploaded by one terminal. Each command takes effect at most
+ * once: its terminal-made id is the primary key of `terminal_uploads`, claimed in the same
+ * transaction as its effects (sale, stock movements, events). A resend finds the claim and
+ * answers `duplicate` with the first result; two processes sending the same command at
+ * once are serialized by that key, and the second gets `duplicate`.
+ *
+ * The batch runs in one transaction with a savepoint per command, so a command that
+ * fails is rolled back alone: one whose content cannot be accepted is recorded as
+ * `rejected` with the reason, and one that failed for another reason (a bug, a lost
+ * connection) answers `retry` — until it has failed `maxAttempts` times, then it is
+ * rejected too, so that no command comes back forever. When the whole transaction fails
+ * (a deadlock with another terminal's batch), the commands are applied one by one.
+ */
+export interface UploadDeps {
+  db: pg.Pool;
+  logger: FastifyBaseLogger;
+  pricer?: SalePricer;
+  maxAttempts?: number;
+}
+
+export interface UploadSession {
+  storeId: string;
+  terminalId: string;
+}
+
+type Prepared =
+  | { index: number; valid: true; item: OutboxItem }
+  | { index: number; valid: false; id: string; givenId: string | null; kind: string; raw: unknown; reason: string };
+
+function handle(ctx: ApplyContext, item: OutboxItem): Promise<Outcome> {
+  switch (item.kind) {
+    case 'sale':
+      return applySale(ctx, item);
+    case 'return':
+      return applyReturn(ctx, item);
+    case 'cash_count':
+      return applyCashCount(ctx, item);
+  }
+}
+
+const KINDS = new Set<string>(['sale', 'return', 'cash_count'] satisfies OutboxItem['kind'][]);
+
+function prepare(raw: unknown, index: number, session: UploadSession): Prepared {
+  const rawId = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+  const givenId = typeof rawId === 'string' && isUuid(rawId) ? rawId.toLowerCase() : null;
+  const rawKind = typeof raw === 'object' && raw !== null ? (raw as { kind?: unknown }).kind : undefined;
+  const kind = typeof rawKind === 'string' && KINDS.has(rawKind) ? rawKind : 'unreadable';
+  const invalid = (reason: string): Prepared => ({
+    index,
+    valid: false,
+    id: givenId ?? uuidv7(),
+    givenId,
+    kind,
+    raw,
+    reason,
+  });
+  const parsed = outboxItemSchema.safeParse(raw);
+  if (!parsed.success) return invalid(`malformed: ${describeIssues(parsed.error)}`);
+  if (parsed.data.terminalId !== session.terminalId) {
+    return invalid(
+      `unknown terminal: the command was made by ${parsed.data.terminalId}, but this connection is terminal ${session.terminalId}`,
+    );
+  }
+  return { index, valid: true, item: { ...parsed.data, id: parsed.data.id.toLowerCase() } };
+}
+
+const RETRYABLE = new Set(['40P01', '40001', '55P03']);
+const pgCode = (error: unknown) => (error as { code?: unknown }).code;
+/** The whole transaction must go: a deadlock or serialization failure, or the connection broke. */
+function abortsBatch(error: unknown): boolean {
+  const code = pgCode(error);
+  if (typeof code !== 'string') return false;
+  return RETRYABLE.has(code) || code.startsWith('08') || code.startsWith('57') || code.startsWith('E');
+}
+
+/** Words for a command whose content the database refused; undefined when it was not about the content. */
+function contentProblem(error: unknown): string | undefined {
+  if (error instanceof UploadRejection) return error.message;
+  const code = pgCode(error);
+  if (typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'))) {
+    const detail = (error as { detail?: string }).detail;
+    return `the database refused it: ${(error as Error).message}${detail ? ` (${detail})` : ''}`;
+  }
+  return undefined;
+}
+
+interface UploadRow {
+  terminal_id: string;
+  status: Exclude<ReconciliationStatus, 'duplicate'>;
+  reason: string | null;
+  details: Pick<UploadResult, 'stock' | 'price'>;
+  duplicates: number;
+}
+
+/** Claims the command's id; an id seen before comes back as it was recorded. */
+async function claim(
+  client: pg.PoolClient,
+  session: UploadSession,
+  row: { id: string; kind: string; status: string; reason: string | null; payload: unknown; createdAt: number | null },
+): Promise<UploadRow | undefined> {
+  const { rows } = await client.query<UploadRow>(
+    `INSERT INTO terminal_uploads (id, store_id, terminal_id, kind, status, reason, payload, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, to_timestamp($8 / 1000.0))
+     ON CONFLICT (id) DO UPDATE SET duplicates = terminal_uploads.duplicates + 1
+       WHERE terminal_uploads.terminal_id = EXCLUDED.terminal_id
+     RETURNING terminal_id, status, reason, details, duplicates`,
+    [
+      row.id,
+      session.storeId,
+      session.terminalId,
+      row.kind,
+      row.status,
+      row.reason,
+      JSON.stringify(row.payload),
+      row.createdAt,
+    ],
+  );
+  return rows[0];
+}
+
+const duplicateOf = (index: number, id: string, row: UploadRow): UploadResult => ({
+  index,
+  id,
+  status: 'duplicate',
+  original: row.status,
+  ...(row.reason ? { reason: row.reason } : {}),
+  ...row.details,
+});
+
+const takenByAnother = (index: number, id: string): UploadResult => ({
+  index,
+  id,
+  status: 'rejected',
+  reason: `id ${id} was already used by a command of another terminal; make a new id`,
+});
+
+async function recordRejection(client: pg.PoolClient, session: UploadSession, p: Prepared, reason: string) {
+  const id = p.valid ? p.item.id : p.id;
+  const resultId = p.valid ? p.item.id : p.givenId;
+  const row = await claim(client, session, {
+    id,
+    kind: p.valid ? p.item.kind : p.kind,
+    status: 'rejected',
+    reason,
+    payload: p.valid ? p.item : p.raw,
+    createdAt: p.valid ? p.item.createdAt : null,
+  });
+  if (!row) return takenByAnother(p.index, id);
+  if (row.duplicates > 0) return duplicateOf(p.index, id, row);
+  await appendEvents(client, [
+    {
+      storeId: session.storeId,
+      type: 'alert.upload_rejected',
+      payload: {
+        storeId: session.storeId,
+        terminalId: session.terminalId,
+        id: resultId,
+        kind: p.valid ? p.item.kind : p.kind,
+        reason,
+      },
+    },
+  ]);
+  const result: UploadResult = { index: p.index, id: resultId, status: 'rejected', reason };
+  return result;
+}
+
+async function applyValid(ctx: ApplyContext, index: number, item: OutboxItem): Promise<UploadResult> {
+  const row = await claim(ctx.client, ctx, {
+    id: item.id,
+    kind: item.kind,
+    status: 'accepted',
+    reason: null,
+    payload: item.payload,
+    createdAt: item.createdAt,
+  });
+  if (!row) return takenByAnother(index, item.id);
+  if (row.duplicates > 0) return duplicateOf(index, item.id, row);
+  const outcome = await handle(ctx, item);
+  await ctx.client.query('UPDATE terminal_uploads SET status = $2, details = $3 WHERE id = $1', [
+    item.id,
+    outcome.status,
+    JSON.stringify(outcome.details),
+  ]);
+  await appendEvents(ctx.client, outcome.events);
+  return { index, id: item.id, status: outcome.status, ...outcome.details };
+}
+
+async function countFailure(client: pg.PoolClient, id: string, error: Error): Promise<number> {
+  const { rows } = await client.query<{ attempts: number }>(
+    `INSERT INTO terminal_upload_failures (id, attempts, last_error) VALUES ($1, 1, $2)
+     ON CONFLICT (id) DO UPDATE SET attempts = terminal_upload_failures.attempts + 1, last_error = $2, last_at = now()
+     RETURNING attempts`,
+    [id, error.message.slice(0, 1_000)],
+  );
+  return rows[0]?.attempts ?? 1;
+}
+
+export class UploadApplier {
+  private readonly maxAttempts: number;
+
+  constructor(private readonly deps: UploadDeps) {
+    this.maxAttempts = deps.maxAttempts ?? 5;
+  }
+
+  async apply(session: UploadSession, items: unknown[]): Promise<UploadResult[]> {
+    const prepared = items.map((raw, index) => prepare(raw, index, session));
+    const { rows } = await this.deps.db.query<{ currency: string }>('SELECT currency FROM stores WHERE id = $1', [
+      session.storeId,
+    ]);
+    const currency = rows[0]?.currency;
+    if (!currency) throw new Error(`store ${session.storeId} does not exist`);
+    const context = (client: pg.PoolClient): ApplyContext => ({
+      client,
+      ...session,
+      currency,
+      pricer: this.deps.pricer,
+    });
+    try {
+      return await inTransaction(this.deps.db, async (client) => {
+        const results: UploadResult[] = [];
+        for (const p of prepared) results.push(await this.applyOne(context(client), p));
+        return results;
+      });
+    } catch (error) {
+      if (!RETRYABLE.has(String(pgCode(error)))) throw error;
+      this.deps.logger.info(
+        { err: error, terminalId: session.terminalId },
+        'upload batch conflicted; applying one by one',
+      );
+    }
+    const results: UploadResult[] = [];
+    for (const p of prepared) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          results.push(await inTransaction(this.deps.db, (client) => this.applyOne(context(client), p)));
+          break;
+        } catch (error) {
+          if (!RETRYABLE.has(String(pgCode(error))) || attempt >= 5) throw error;
+          await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+        }
+      }
+    }
+    return results;
+  }
+
+  /** One command inside its own savepoint of the batch's transaction. */
+  private async applyOne(ctx: ApplyContext, p: Prepared): Promise<UploadResult> {
+    const { client } = ctx;
+    await client.query('SAVEPOINT upload_item');
+    try {
+      const result = p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
+      await client.query('RELEASE SAVEPOINT upload_item');
+      return result;
+    } catch (error) {
+      if (abortsBatch(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT upload_item');
+      const problem = contentProblem(error);
+      if (problem !== undefined) {
+        const result = await recordRejection(client, ctx, p, problem);
+        await client.query('RELEASE SAVEPOINT upload_item');
+        return result;
+      }
+      const id = p.valid ? p.item.id : p.id;
+      const attempts = await countFailure(client, id, error as Error);
+      await client.query('RELEASE SAVEPOINT upload_item');
+      this.deps.logger.error({ err: error, id, attempts }, 'an uploaded command could not be applied');
+      if (attempts >= this.maxAttempts) {
+        return recordRejection(
+          client,
+          ctx,
+          p,
+          `could not be applied after ${attempts} attempts: ${(error as Error).message}`,
+        );
+      }
+      return {
+        index: p.index,
+        id: p.valid ? p.item.id : p.givenId,
+        status: 'retry',
+        reason: `the server could not apply it this time (${(error as Error).message}); it will be sent again`,
+      };
+    }
+  }
+}
