@@ -87,6 +87,10 @@ export interface SyncClientOptions {
   clockRefreshMs?: number;
   /** Retries of catch-up and reconnection. */
   backoff?: BackoffOptions;
+  /** Between upload batches that got no valid answer. */
+  uploadBackoff?: BackoffOptions;
+  /** Before an item the server answered `retry` is sent again. */
+  uploadItemBackoff?: BackoffOptions;
   /** Failed catch-ups in a row before an `out_of_sync` error. */
   outOfSyncAfter?: number;
 }
@@ -159,6 +163,8 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.uploader = new OutboxUploader({
       store: this.store,
       batchSize: options.uploadBatchSize,
+      backoff: options.uploadBackoff,
+      itemBackoff: options.uploadItemBackoff,
       submit: (items) => this.submit(items),
       onSettled: (settlements) => this.emit('settled', settlements),
       onError: (error) => this.emit('error', { kind: 'request', message: `upload: ${error.message}` }),
