@@ -18,8 +18,9 @@ export interface FeedPosition {
 
 export async function feedPosition(db: Queryable): Promise<FeedPosition> {
   const { rows } = await db.query<{ head: string; pruned: string }>(
-    `SELECT (SELECT coalesce(max(seq), 0) FROM events)::text AS head,
-            (SELECT pruned_through FROM sync_retention)::text AS pruned`,
+    `SELECT greatest((SELECT coalesce(max(seq), 0) FROM events), pruned_through)::text AS head,
+            pruned_through::text AS pruned
+     FROM sync_retention`,
   );
   return { head: Number(rows[0]?.head ?? 0), prunedThrough: Number(rows[0]?.pruned ?? 0) };
 }

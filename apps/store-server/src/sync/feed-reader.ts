@@ -128,7 +128,9 @@ export async function readFeed(db: Queryable, after: number, limit: number, maxW
  */
 export async function safeHead(db: Queryable, maxWaitMs: number): Promise<number> {
   const { rows } = await db.query<{ snap: string; head: string }>(
-    `SELECT pg_current_snapshot()::text AS snap, coalesce(max(seq), 0)::text AS head FROM events`,
+    // After retention deleted everything, the head is where history was cut.
+    `SELECT pg_current_snapshot()::text AS snap,
+            greatest((SELECT coalesce(max(seq), 0) FROM events), (SELECT pruned_through FROM sync_retention))::text AS head`,
   );
   const row = rows[0] ?? { snap: '0:0:', head: '0' };
   if (!(await waitForTransactions(db, inFlightAt(row.snap), maxWaitMs))) {

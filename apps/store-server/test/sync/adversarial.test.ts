@@ -110,7 +110,7 @@ describe('sync under faults (real PostgreSQL and Socket.IO)', () => {
 
   beforeAll(async () => {
     server = await startTestServer({ demo: true, env: FAST_SYNC_ENV });
-    skus = await demoSkus(server, 40, 200);
+    skus = await demoSkus(server.db.pool, 40, 200);
   });
   afterAll(() => server.stop());
 
@@ -147,7 +147,7 @@ describe('sync under faults (real PostgreSQL and Socket.IO)', () => {
             await eventually('the snapshot', () => outbox.store.snapshotsCommitted.length > 0, 60_000);
             const priceSeqs: number[] = [];
             for (let i = 0; i < scenario.priceChanges; i++) {
-              priceSeqs.push(await changePrice(server, skus[i] as string, `${10 + i}.00`));
+              priceSeqs.push(await changePrice(server.db.pool, skus[i] as string, `${10 + i}.00`));
             }
             await eventually(
               'the outbox to empty and the faults to be used up',

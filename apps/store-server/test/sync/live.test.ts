@@ -29,8 +29,8 @@ describe('sync: snapshot, live push, upload', () => {
       expect(t.store.sections.get('products')?.length).toBe(2_415);
       expect(t.store.sections.get('stock_levels')?.length).toBeGreaterThan(2_000);
 
-      const [sku] = await demoSkus(server, 1);
-      const seq = await changePrice(server, sku as string, '9.99');
+      const [sku] = await demoSkus(server.db.pool, 1);
+      const seq = await changePrice(server.db.pool, sku as string, '9.99');
       const change = await eventually('the price change', () => t.store.applied.find((c) => c.seq === seq));
       expect(change).toMatchObject({ type: 'price.changed', storeId: 'demo', payload: { sku } });
       expect(t.store.cursor()).toBeGreaterThanOrEqual(seq);
@@ -42,7 +42,7 @@ describe('sync: snapshot, live push, upload', () => {
   it('applies an uploaded sale once, with its stock movement, and answers a resend as a duplicate', async () => {
     const t = connectClient(server.url, { token: terminal.token, terminalId: terminal.terminalId });
     try {
-      const [a, b] = (await demoSkus(server, 2)) as [string, string];
+      const [a, b] = (await demoSkus(server.db.pool, 2)) as [string, string];
       const item = saleItem(terminal.terminalId, [
         { sku: a, qty: 2, price: '3.50' },
         { sku: b, qty: 1, price: '10.00' },

@@ -10,10 +10,13 @@ import {
   type Transport,
 } from '@till/sync';
 import { Decimal } from 'decimal.js';
+import type pg from 'pg';
+import pino from 'pino';
 import { v7 as uuidv7 } from 'uuid';
 import { appendEvents } from '../../src/db/events';
 import { inTransaction } from '../../src/db/pool';
-import type { TestServer } from '../support';
+import { type RunningServer, startServer } from '../../src/server';
+import { type TestDatabase, type TestServer, testConfig } from '../support';
 
 /** Fast timings for tests: heartbeats and coalescing in tens of milliseconds. */
 export const FAST_SYNC_ENV = {
@@ -147,8 +150,8 @@ export function saleItem(terminalId: string, lines: Array<{ sku: string; qty: nu
 }
 
 /** A change as the pricing code writes one: the event in the same transaction as the change. */
-export async function changePrice(server: TestServer, sku: string, price: string, storeId = 'demo'): Promise<number> {
-  const [seq] = await inTransaction(server.db.pool, (client) =>
+export async function changePrice(pool: pg.Pool, sku: string, price: string, storeId = 'demo'): Promise<number> {
+  const [seq] = await inTransaction(pool, (client) =>
     appendEvents(client, [
       { storeId, type: 'price.changed', payload: { sku, price: { amount: price, currency: 'USD' } } },
     ]),
@@ -157,10 +160,16 @@ export async function changePrice(server: TestServer, sku: string, price: string
 }
 
 /** SKUs of the demo store with at least `minAvailable` units available, in order. */
-export async function demoSkus(server: TestServer, count: number, minAvailable = 100): Promise<string[]> {
-  const { rows } = await server.db.pool.query<{ sku: string }>(
+export async function demoSkus(pool: pg.Pool, count: number, minAvailable = 100): Promise<string[]> {
+  const { rows } = await pool.query<{ sku: string }>(
     `SELECT sku FROM stock_levels WHERE store_id = 'demo' AND received - sold - held >= $2 ORDER BY sku LIMIT $1`,
     [count, minAvailable],
   );
   return rows.map((r) => r.sku);
+}
+
+/** A store server on an existing test database (to restart one, or run two side by side). */
+export function startOn(db: TestDatabase, env: Record<string, string | undefined> = {}): Promise<RunningServer> {
+  const config = testConfig({ DATABASE_URL: db.url, ...FAST_SYNC_ENV, ...env });
+  return startServer(config, pino({ level: config.logLevel }));
 }
