@@ -16,7 +16,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { appendEvents } from '../../src/db/events';
 import { inTransaction } from '../../src/db/pool';
 import { type RunningServer, startServer } from '../../src/server';
-import { type TestDatabase, type TestServer, testConfig } from '../support';
+import { type TestDatabase, testConfig } from '../support';
 
 /** Fast timings for tests: heartbeats and coalescing in tens of milliseconds. */
 export const FAST_SYNC_ENV = {
@@ -50,17 +50,24 @@ export interface Enrolled {
 }
 
 /** Enrolls a terminal the way a real one does: a manager makes a code, the terminal exchanges it. */
-export async function enrollTerminal(server: TestServer, name = 'Till 1'): Promise<Enrolled> {
-  const made = await server.request('/v1/terminals/enrollment-codes', {
-    role: 'manager',
+export async function enrollTerminal(
+  server: { url: string; keys: { manager: string } },
+  name = 'Till 1',
+): Promise<Enrolled> {
+  const made = await fetch(`${server.url}/v1/terminals/enrollment-codes`, {
     method: 'POST',
+    headers: { authorization: `Bearer ${server.keys.manager}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name }),
   });
   if (made.status !== 201) throw new Error(`enrollment code: ${made.status} ${await made.text()}`);
   const { code } = (await made.json()) as { code: string };
-  const enrolled = await server.request('/v1/terminals/enroll', {
-    role: null,
+  return enrollTerminalWithCode(server.url, code);
+}
+
+export async function enrollTerminalWithCode(url: string, code: string): Promise<Enrolled> {
+  const enrolled = await fetch(`${url}/v1/terminals/enroll`, {
     method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ code }),
   });
   if (enrolled.status !== 201) throw new Error(`enroll: ${enrolled.status} ${await enrolled.text()}`);
