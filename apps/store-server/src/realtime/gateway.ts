@@ -75,7 +75,12 @@ export const realtime = fp(
     io.attach(app.server);
 
     const metrics = createSyncMetrics(app.metrics.registry);
-    const uploads = new UploadApplier({ db: app.db, logger: app.log, pricer: options.pricer });
+    const uploads = new UploadApplier({
+      db: app.db,
+      logger: app.log,
+      pricer: options.pricer,
+      parallelism: sync.uploadParallelism,
+    });
     const publisher = new FeedPublisher({
       pool: app.db,
       logger: app.log,

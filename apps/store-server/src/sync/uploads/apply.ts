@@ -12,6 +12,7 @@ import { appendEvents } from '../../db/events';
 import { inTransaction } from '../../db/pool';
 import { applyCashCount } from './cash-count';
 import { type ApplyContext, type Outcome, type SalePricer, UploadRejection } from './outcome';
+import { partitionByStock } from './partition';
 import { applyReturn } from './return';
 import { applySale } from './sale';
 
@@ -34,6 +35,8 @@ export interface UploadDeps {
   logger: FastifyBaseLogger;
   pricer?: SalePricer;
   maxAttempts?: number;
+  /** Groups of a batch applied at the same time, each in its own transaction (they share no SKU). */
+  parallelism?: number;
 }
 
 export interface UploadSession {
@@ -194,13 +197,28 @@ async function applyValid(ctx: ApplyContext, index: number, item: OutboxItem): P
   if (!row) return takenByAnother(index, item.id);
   if (row.duplicates > 0) return duplicateOf(index, item.id, row);
   const outcome = await handle(ctx, item);
-  await ctx.client.query('UPDATE terminal_uploads SET status = $2, details = $3 WHERE id = $1', [
-    item.id,
-    outcome.status,
-    JSON.stringify(outcome.details),
-  ]);
-  await appendEvents(ctx.client, outcome.events);
+  await writeOutcome(ctx.client, item.id, outcome);
   return { index, id: item.id, status: outcome.status, ...outcome.details };
+}
+
+/** The command's row, its result and its events, in one statement (one round trip per command counts). */
+async function writeOutcome(client: pg.PoolClient, id: string, outcome: Outcome): Promise<void> {
+  const n = outcome.row.values.length;
+  await client.query(
+    `WITH command_row AS (${outcome.row.sql}),
+          result AS (UPDATE terminal_uploads SET status = $${n + 1}, details = $${n + 2} WHERE id = $${n + 3})
+     INSERT INTO events (store_id, type, payload)
+     SELECT * FROM unnest($${n + 4}::text[], $${n + 5}::text[], $${n + 6}::jsonb[])`,
+    [
+      ...outcome.row.values,
+      outcome.status,
+      JSON.stringify(outcome.details),
+      id,
+      outcome.events.map((e) => e.storeId),
+      outcome.events.map((e) => e.type),
+      outcome.events.map((e) => JSON.stringify(e.payload)),
+    ],
+  );
 }
 
 async function countFailure(client: pg.PoolClient, id: string, error: Error): Promise<number> {
@@ -215,9 +233,11 @@ async function countFailure(client: pg.PoolClient, id: string, error: Error): Pr
 
 export class UploadApplier {
   private readonly maxAttempts: number;
+  private readonly parallelism: number;
 
   constructor(private readonly deps: UploadDeps) {
     this.maxAttempts = deps.maxAttempts ?? 5;
+    this.parallelism = deps.parallelism ?? 1;
   }
 
   async apply(session: UploadSession, items: unknown[]): Promise<UploadResult[]> {
@@ -233,10 +253,21 @@ export class UploadApplier {
       currency,
       pricer: this.deps.pricer,
     });
+    const groups = partitionByStock(prepared, this.parallelism, (p) => (p.valid ? p.item : undefined));
+    const results = await Promise.all(groups.map((group) => this.applyGroup(session, group, context)));
+    return results.flat().sort((a, b) => a.index - b.index);
+  }
+
+  /** A group in one transaction; when that conflicts with another terminal's (a deadlock), item by item. */
+  private async applyGroup(
+    session: UploadSession,
+    group: Prepared[],
+    context: (client: pg.PoolClient) => ApplyContext,
+  ): Promise<UploadResult[]> {
     try {
       return await inTransaction(this.deps.db, async (client) => {
         const results: UploadResult[] = [];
-        for (const p of prepared) results.push(await this.applyOne(context(client), p));
+        for (const p of group) results.push(await this.applyOne(context(client), p, results.length === 0));
         return results;
       });
     } catch (error) {
@@ -247,10 +278,10 @@ export class UploadApplier {
       );
     }
     const results: UploadResult[] = [];
-    for (const p of prepared) {
+    for (const p of group) {
       for (let attempt = 1; ; attempt++) {
         try {
-          results.push(await inTransaction(this.deps.db, (client) => this.applyOne(context(client), p)));
+          results.push(await inTransaction(this.deps.db, (client) => this.applyOne(context(client), p, true)));
           break;
         } catch (error) {
           if (!RETRYABLE.has(String(pgCode(error))) || attempt >= 5) throw error;
@@ -261,26 +292,22 @@ export class UploadApplier {
     return results;
   }
 
-  /** One command inside its own savepoint of the batch's transaction. */
-  private async applyOne(ctx: ApplyContext, p: Prepared): Promise<UploadResult> {
+  /**
+   * One command inside its own savepoint. The savepoint stays defined when the command is
+   * done; the next one releases it as it sets its own (one round trip per command).
+   */
+  private async applyOne(ctx: ApplyContext, p: Prepared, first: boolean): Promise<UploadResult> {
     const { client } = ctx;
-    await client.query('SAVEPOINT upload_item');
+    await client.query(first ? 'SAVEPOINT upload_item' : 'RELEASE SAVEPOINT upload_item; SAVEPOINT upload_item');
     try {
-      const result = p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
-      await client.query('RELEASE SAVEPOINT upload_item');
-      return result;
+      return p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
     } catch (error) {
       if (abortsBatch(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT upload_item');
       const problem = contentProblem(error);
-      if (problem !== undefined) {
-        const result = await recordRejection(client, ctx, p, problem);
-        await client.query('RELEASE SAVEPOINT upload_item');
-        return result;
-      }
+      if (problem !== undefined) return recordRejection(client, ctx, p, problem);
       const id = p.valid ? p.item.id : p.id;
       const attempts = await countFailure(client, id, error as Error);
-      await client.query('RELEASE SAVEPOINT upload_item');
       this.deps.logger.error({ err: error, id, attempts }, 'an uploaded command could not be applied');
       if (attempts >= this.maxAttempts) {
         return recordRejection(

@@ -9,11 +9,11 @@ export const applyCashCount: Handler<'cash_count'> = async (ctx, item) => {
     throw new UploadRejection(`the count is in ${count.currency}, but this store's cash is ${ctx.currency}`);
   }
   const difference = count.expected === null ? null : new Decimal(count.counted).minus(count.expected).toFixed();
-  await ctx.client.query(
-    `INSERT INTO cash_counts (id, store_id, terminal_id, drawer_id, kind, counted_at, currency, counted, expected,
-                              difference, denominations, note)
-     VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), $7, $8, $9, $10, $11, $12)`,
-    [
+  const row = {
+    sql: `INSERT INTO cash_counts (id, store_id, terminal_id, drawer_id, kind, counted_at, currency, counted, expected,
+                                   difference, denominations, note)
+          VALUES ($1, $2, $3, $4, $5, to_timestamp($6 / 1000.0), $7, $8, $9, $10, $11, $12)`,
+    values: [
       item.id,
       ctx.storeId,
       ctx.terminalId,
@@ -27,7 +27,7 @@ export const applyCashCount: Handler<'cash_count'> = async (ctx, item) => {
       count.denominations ? JSON.stringify(count.denominations) : null,
       count.note ?? null,
     ],
-  );
+  };
   const payload = {
     countId: item.id,
     storeId: ctx.storeId,
@@ -44,5 +44,5 @@ export const applyCashCount: Handler<'cash_count'> = async (ctx, item) => {
   if (difference !== null && !new Decimal(difference).isZero()) {
     events.push({ storeId: ctx.storeId, type: 'alert.cash_difference', payload });
   }
-  return { status: 'accepted', details: {}, events };
+  return { status: 'accepted', details: {}, row, events };
 };

@@ -16,6 +16,8 @@ export interface ApplyContext {
 export interface Outcome {
   status: Exclude<ReconciliationStatus, 'duplicate' | 'rejected'>;
   details: Pick<UploadResult, 'stock' | 'price'>;
+  /** The command's own row (a sale, a return, a count): an INSERT with parameters $1…$n. */
+  row: { sql: string; values: unknown[] };
   events: NewEvent[];
 }
 

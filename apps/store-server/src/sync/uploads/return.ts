@@ -12,26 +12,10 @@ export const applyReturn: Handler<'return'> = async (ctx, item) => {
   if (ret.currency !== ctx.currency) {
     throw new UploadRejection(`the return is in ${ret.currency}, but this store sells in ${ctx.currency}`);
   }
-  const { rows } = await ctx.client.query<{ known: boolean }>(
-    `INSERT INTO pos_returns (id, store_id, terminal_id, returned_at, currency, sale_id, sale_known, refund_total,
-                              restock, reason, lines)
-     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6,
-             $6::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM pos_sales WHERE id = $6 AND store_id = $2),
-             $7, $8, $9, $10)
-     RETURNING sale_known AS known`,
-    [
-      item.id,
-      ctx.storeId,
-      ctx.terminalId,
-      ret.returnedAt,
-      ret.currency,
-      ret.saleId,
-      ret.refundTotal,
-      ret.restock,
-      ret.reason ?? null,
-      JSON.stringify(ret.lines),
-    ],
-  );
+  const known = ret.saleId
+    ? ((await ctx.client.query('SELECT 1 FROM pos_sales WHERE id = $1 AND store_id = $2', [ret.saleId, ctx.storeId]))
+        .rowCount ?? 0) > 0
+    : false;
   if (ret.restock) {
     const perSku = new Map<string, number>();
     for (const line of ret.lines) perSku.set(line.sku, (perSku.get(line.sku) ?? 0) + line.qty);
@@ -44,9 +28,28 @@ export const applyReturn: Handler<'return'> = async (ctx, item) => {
       if (moved.rows[0]?.r.unknownSku) throw new UploadRejection(`SKU ${sku} is not in the catalog`);
     }
   }
+  const row = {
+    sql: `INSERT INTO pos_returns (id, store_id, terminal_id, returned_at, currency, sale_id, sale_known, refund_total,
+                                   restock, reason, lines)
+          VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7, $8, $9, $10, $11)`,
+    values: [
+      item.id,
+      ctx.storeId,
+      ctx.terminalId,
+      ret.returnedAt,
+      ret.currency,
+      ret.saleId,
+      known,
+      ret.refundTotal,
+      ret.restock,
+      ret.reason ?? null,
+      JSON.stringify(ret.lines),
+    ],
+  };
   return {
     status: 'accepted',
     details: {},
+    row,
     events: [
       {
         storeId: ctx.storeId,
@@ -57,7 +60,7 @@ export const applyReturn: Handler<'return'> = async (ctx, item) => {
           terminalId: ctx.terminalId,
           returnedAt: new Date(ret.returnedAt).toISOString(),
           saleId: ret.saleId,
-          saleKnown: rows[0]?.known ?? false,
+          saleKnown: known,
           currency: ret.currency,
           refundTotal: ret.refundTotal,
           restock: ret.restock,

@@ -16,11 +16,25 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
   if (sale.currency !== ctx.currency) {
     throw new UploadRejection(`the sale is in ${sale.currency}, but this store sells in ${ctx.currency}`);
   }
-  await ctx.client.query(
-    `INSERT INTO pos_sales (id, store_id, terminal_id, sold_at, currency, subtotal, tax, total, tax_included,
-                            rules_snapshot_id, customer_id, lines, payments)
-     VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-    [
+  const stock = await recordSale(ctx.client, {
+    storeId: ctx.storeId,
+    saleId: item.id,
+    lines: sale.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+  });
+  const unknown = stock.lines.filter((l) => l.unknownSku).map((l) => l.sku);
+  if (unknown.length > 0) {
+    throw new UploadRejection(`${unknown.length === 1 ? 'SKU' : 'SKUs'} ${unknown.join(', ')} not in the catalog`);
+  }
+  const shortfalls: NonNullable<UploadResult['stock']> = stock.lines
+    .filter((l) => l.shortfall > 0)
+    .map((l) => ({ sku: l.sku, qty: l.qty, available: l.availableBefore }));
+  const price = await comparePrice(ctx, item);
+  const row = {
+    sql: `INSERT INTO pos_sales (id, store_id, terminal_id, sold_at, currency, subtotal, tax, total, tax_included,
+                                 rules_snapshot_id, customer_id, lines, payments, server_snapshot_id, server_total,
+                                 price_difference)
+          VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+    values: [
       item.id,
       ctx.storeId,
       ctx.terminalId,
@@ -34,29 +48,11 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
       sale.customerId ?? null,
       JSON.stringify(sale.lines),
       JSON.stringify(sale.payments),
+      price?.serverSnapshotId ?? null,
+      price?.serverTotal ?? null,
+      price?.difference ?? null,
     ],
-  );
-
-  const stock = await recordSale(ctx.client, {
-    storeId: ctx.storeId,
-    saleId: item.id,
-    lines: sale.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
-  });
-  const unknown = stock.lines.filter((l) => l.unknownSku).map((l) => l.sku);
-  if (unknown.length > 0) {
-    throw new UploadRejection(`${unknown.length === 1 ? 'SKU' : 'SKUs'} ${unknown.join(', ')} not in the catalog`);
-  }
-  const shortfalls: NonNullable<UploadResult['stock']> = stock.lines
-    .filter((l) => l.shortfall > 0)
-    .map((l) => ({ sku: l.sku, qty: l.qty, available: l.availableBefore }));
-
-  const price = await comparePrice(ctx, item);
-  if (price) {
-    await ctx.client.query(
-      `UPDATE pos_sales SET server_snapshot_id = $2, server_total = $3, price_difference = $4 WHERE id = $1`,
-      [item.id, price.serverSnapshotId, price.serverTotal, price.difference],
-    );
-  }
+  };
 
   const status: Outcome['status'] =
     shortfalls.length > 0 ? 'stock_discrepancy' : price ? 'price_discrepancy' : 'accepted';
@@ -95,7 +91,7 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
       },
     });
   }
-  return { status, details, events };
+  return { status, details, row, events };
 };
 
 async function comparePrice(ctx: ApplyContext, item: SaleItem): Promise<UploadResult['price']> {
