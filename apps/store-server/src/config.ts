@@ -59,7 +59,7 @@ const envSchema = z.object({
   SYNC_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   SYNC_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(50),
   SYNC_REPLAY_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
-  SYNC_UPLOAD_PARALLELISM: z.coerce.number().int().min(1).max(16).default(3),
+  SYNC_UPLOAD_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8),
   SYNC_REDIS_STREAM: z
     .string()
     .trim()
@@ -99,7 +99,7 @@ export interface SyncConfig {
   replayLimit: number;
   /** Redis stream (and pub/sub prefix) of the Socket.IO adapter, with REDIS_URL. */
   redisStream: string;
-  /** Transactions an uploaded batch is split into (groups that share no SKU), applied at once. */
+  /** Commands of an uploaded batch applied at the same time, each in its own transaction. */
   uploadParallelism: number;
 }
 

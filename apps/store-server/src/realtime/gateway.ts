@@ -79,7 +79,8 @@ export const realtime = fp(
       db: app.db,
       logger: app.log,
       pricer: options.pricer,
-      parallelism: sync.uploadParallelism,
+      // Leave half the pool to everything else.
+      parallelism: Math.max(1, Math.min(sync.uploadParallelism, Math.floor(app.config.databasePoolSize / 2))),
     });
     const publisher = new FeedPublisher({
       pool: app.db,

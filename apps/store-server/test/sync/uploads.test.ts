@@ -102,6 +102,38 @@ describe('uploads: sales, returns, cash counts and their reconciliation', () => 
     ]);
   });
 
+  it('applies a return after its sale when both come in one batch, though commands run side by side', async () => {
+    const [sku] = await demoSkus(server.db.pool, 1);
+    const sales = Array.from({ length: 6 }, () =>
+      saleItem(terminal.terminalId, [{ sku: sku as string, qty: 1, price: '1.00' }]),
+    );
+    const returns = sales.map((sale) => ({
+      id: uuidv7(),
+      kind: 'return',
+      terminalId: terminal.terminalId,
+      createdAt: Date.now(),
+      payload: {
+        returnedAt: Date.now(),
+        currency: 'USD',
+        saleId: sale.id,
+        lines: [{ sku: sku as string, qty: 1, refund: '1.00' }],
+        refundTotal: '1.00',
+        restock: false,
+      },
+    })) as OutboxItem[];
+    sales.forEach((sale, i) => {
+      t.store.add(`batch-sale-${i}`, sale);
+      t.store.add(`batch-return-${i}`, returns[i]);
+    });
+    t.client.kickOutbox();
+    await eventually('all settled', () => returns.every((_, i) => t.store.results.has(`batch-return-${i}`)));
+    for (const ret of returns) {
+      expect(await events('return.recorded', 'returnId', ret.id)).toEqual([
+        expect.objectContaining({ saleKnown: true }),
+      ]);
+    }
+  });
+
   it('records a cash count and alerts on a difference', async () => {
     const count = (counted: string, expected: string | null): OutboxItem => ({
       id: uuidv7(),

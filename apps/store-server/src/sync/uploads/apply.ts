@@ -9,10 +9,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { validate as isUuid, v7 as uuidv7 } from 'uuid';
 import { appendEvents } from '../../db/events';
-import { inTransaction } from '../../db/pool';
 import { applyCashCount } from './cash-count';
 import { type ApplyContext, type Outcome, type SalePricer, UploadRejection } from './outcome';
-import { partitionByStock } from './partition';
 import { applyReturn } from './return';
 import { applySale } from './sale';
 
@@ -23,19 +21,19 @@ import { applySale } from './sale';
  * answers `duplicate` with the first result; two processes sending the same command at
  * once are serialized by that key, and the second gets `duplicate`.
  *
- * The batch runs in one transaction with a savepoint per command, so a command that
- * fails is rolled back alone: one whose content cannot be accepted is recorded as
- * `rejected` with the reason, and one that failed for another reason (a bug, a lost
- * connection) answers `retry` — until it has failed `maxAttempts` times, then it is
- * rejected too, so that no command comes back forever. When the whole transaction fails
- * (a deadlock with another terminal's batch), the commands are applied one by one.
+ * Each command runs in its own transaction, behind a savepoint, so a command that fails
+ * is rolled back alone: one whose content cannot be accepted is recorded as `rejected`
+ * with the reason, and one that failed for another reason (a bug) answers `retry` — until
+ * it has failed `maxAttempts` times, then it is rejected too, so that no command comes
+ * back forever. A deadlock or serialization failure is retried; a lost database fails the
+ * batch, and the terminal sends it again (what was applied comes back `duplicate`).
  */
 export interface UploadDeps {
   db: pg.Pool;
   logger: FastifyBaseLogger;
   pricer?: SalePricer;
   maxAttempts?: number;
-  /** Groups of a batch applied at the same time, each in its own transaction (they share no SKU). */
+  /** Commands of a batch applied at the same time, each in its own transaction. */
   parallelism?: number;
 }
 
@@ -253,52 +251,53 @@ export class UploadApplier {
       currency,
       pricer: this.deps.pricer,
     });
-    const groups = partitionByStock(prepared, this.parallelism, (p) => (p.valid ? p.item : undefined));
-    const results = await Promise.all(groups.map((group) => this.applyGroup(session, group, context)));
-    return results.flat().sort((a, b) => a.index - b.index);
+
+    // Commands in batch order, `parallelism` at a time, each in its own transaction: a
+    // transaction locks only its own SKUs (in sorted order), so they never deadlock each
+    // other. A command sent twice in one batch, and a return of a sale in the same batch,
+    // wait for the earlier one.
+    const results: UploadResult[] = [];
+    const started = new Map<string, Promise<unknown>>();
+    let next = 0;
+    const worker = async () => {
+      while (next < prepared.length) {
+        const p = prepared[next++] as Prepared;
+        const after = p.valid ? [p.item.id, p.item.kind === 'return' ? p.item.payload.saleId : null] : [];
+        const earlier = after.map((id) => (id ? started.get(id) : undefined)).filter((w) => w !== undefined);
+        const run = Promise.allSettled(earlier).then(() => this.applyAlone(p, context));
+        if (p.valid) started.set(p.item.id, run);
+        results.push(await run);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.parallelism, prepared.length) }, worker));
+    return results.sort((a, b) => a.index - b.index);
   }
 
-  /** A group in one transaction; when that conflicts with another terminal's (a deadlock), item by item. */
-  private async applyGroup(
-    session: UploadSession,
-    group: Prepared[],
-    context: (client: pg.PoolClient) => ApplyContext,
-  ): Promise<UploadResult[]> {
-    try {
-      return await inTransaction(this.deps.db, async (client) => {
-        const results: UploadResult[] = [];
-        for (const p of group) results.push(await this.applyOne(context(client), p, results.length === 0));
-        return results;
-      });
-    } catch (error) {
-      if (!RETRYABLE.has(String(pgCode(error)))) throw error;
-      this.deps.logger.info(
-        { err: error, terminalId: session.terminalId },
-        'upload batch conflicted; applying one by one',
-      );
-    }
-    const results: UploadResult[] = [];
-    for (const p of group) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          results.push(await inTransaction(this.deps.db, (client) => this.applyOne(context(client), p, true)));
-          break;
-        } catch (error) {
-          if (!RETRYABLE.has(String(pgCode(error))) || attempt >= 5) throw error;
-          await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
-        }
+  /** One command in its own transaction, tried again when it meets a deadlock or a serialization failure. */
+  private async applyAlone(p: Prepared, context: (client: pg.PoolClient) => ApplyContext): Promise<UploadResult> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.deps.db.connect();
+      try {
+        await client.query('BEGIN; SAVEPOINT upload_item');
+        const result = await this.applyOne(context(client), p);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (!RETRYABLE.has(String(pgCode(error))) || attempt >= 5) throw error;
+        await new Promise((r) => setTimeout(r, 5 * attempt * Math.random()));
+      } finally {
+        client.release();
       }
     }
-    return results;
   }
 
   /**
-   * One command inside its own savepoint. The savepoint stays defined when the command is
-   * done; the next one releases it as it sets its own (one round trip per command).
+   * One command, after its transaction set the savepoint `upload_item`: a command that
+   * fails is rolled back to it, and its rejection (or failed attempt) recorded instead.
    */
-  private async applyOne(ctx: ApplyContext, p: Prepared, first: boolean): Promise<UploadResult> {
+  private async applyOne(ctx: ApplyContext, p: Prepared): Promise<UploadResult> {
     const { client } = ctx;
-    await client.query(first ? 'SAVEPOINT upload_item' : 'RELEASE SAVEPOINT upload_item; SAVEPOINT upload_item');
     try {
       return p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
     } catch (error) {
