@@ -227,7 +227,13 @@ async function main() {
     console.log(
       `\nSync bench on ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? 'unknown'}), ${new Date().toISOString()}`,
     );
-    console.log('Server in a child process on a fresh database; clients in this process.\n');
+    const load = () =>
+      os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ');
+    console.log('Server in a child process on a fresh database; clients in this process.');
+    console.log(`Load average at start: ${load()} (a shared machine: compare figures within one run)\n`);
 
     const fanOut = await priceChangeFanOut(server.url, server.keys.terminal, pool, skus);
     console.log(
@@ -246,8 +252,9 @@ async function main() {
 
     const caught = await catchUp(server.url, server.keys.terminal, pool, skus);
     console.log(
-      `3. Catch-up of ${caught.changes} changes, connect to current: ${ms(caught.ms)} (${caught.perSecond.toFixed(0)}/s)   (target ≤ 1,000 ms)\n`,
+      `3. Catch-up of ${caught.changes} changes, connect to current: ${ms(caught.ms)} (${caught.perSecond.toFixed(0)}/s)   (target ≤ 1,000 ms)`,
     );
+    console.log(`Load average at end: ${load()}\n`);
   } finally {
     await pool.end();
     await server.stop();
