@@ -9,10 +9,11 @@ import { Decimal } from 'decimal.js';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { appendEvents } from '../src/db/events';
-import { ensureDatabase, inTransaction } from '../src/db/pool';
+import { inTransaction } from '../src/db/pool';
+import { benchDatabase, percentile } from './support';
 
 /**
- * Sync bench (`pnpm --filter @till/store-server bench`, also part of `pnpm bench`):
+ * Sync bench (`pnpm --filter @till/store-server bench sync`, also part of `pnpm bench`):
  *   1. a price change reaches 200 connected clients: latency from COMMIT returning to each
  *      client having applied it (target p99 ≤ 50 ms);
  *   2. 1,000 offline sales uploaded by one terminal and reconciled (target ≤ 2 s);
@@ -21,7 +22,6 @@ import { ensureDatabase, inTransaction } from '../src/db/pool';
  */
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 200);
 const PRICE_CHANGES = Number(process.env.BENCH_PRICE_CHANGES ?? 100);
 const SALES = Number(process.env.BENCH_SALES ?? 1_000);
@@ -35,8 +35,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 120_000): P
     await sleep(1);
   }
 }
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function startServerProcess(databaseUrl: string, dataDir: string) {
@@ -209,16 +207,11 @@ async function catchUp(url: string, token: string, pool: pg.Pool, skus: string[]
   return { changes: store.applied.length, ms: elapsed, perSecond: (store.applied.length / elapsed) * 1000 };
 }
 
-async function main() {
-  const name = `till_bench_sync_${process.pid}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.end();
-  const databaseUrl = await ensureDatabase(adminUrl, name);
+export async function run(): Promise<void> {
+  const database = await benchDatabase('sync');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'till-bench-sync-'));
-  const server = await startServerProcess(databaseUrl, dataDir);
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
+  const server = await startServerProcess(database.url, dataDir);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   try {
     const { rows } = await pool.query<{ sku: string }>(
       `SELECT sku FROM stock_levels WHERE store_id = 'demo' AND received >= 200 ORDER BY sku LIMIT 500`,
@@ -258,13 +251,7 @@ async function main() {
   } finally {
     await pool.end();
     await server.stop();
-    const cleanup = new pg.Client({ connectionString: adminUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
+    await database.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-await main();
-process.exit(0);
