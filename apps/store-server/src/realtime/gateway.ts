@@ -15,6 +15,7 @@ import { FeedPublisher } from '../sync/feed-publisher';
 import { noteTerminalSeen } from '../sync/terminals';
 import { UploadApplier } from '../sync/uploads/apply';
 import type { SalePricer } from '../sync/uploads/outcome';
+import { pricingServicePricer } from '../sync/uploads/pricer';
 import { registerHandlers } from './handlers';
 import { createSyncMetrics } from './metrics';
 import { feedRoom, storeRoom, terminalRoom } from './rooms';
@@ -78,7 +79,7 @@ export const realtime = fp(
     const uploads = new UploadApplier({
       db: app.db,
       logger: app.log,
-      pricer: options.pricer,
+      pricer: options.pricer ?? (app.hasDecorator('pricing') ? pricingServicePricer(app.pricing, app.db) : undefined),
       // Leave half the pool to everything else.
       parallelism: Math.max(1, Math.min(sync.uploadParallelism, Math.floor(app.config.databasePoolSize / 2))),
     });

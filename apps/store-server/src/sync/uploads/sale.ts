@@ -96,12 +96,19 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
 
 async function comparePrice(ctx: ApplyContext, item: SaleItem): Promise<UploadResult['price']> {
   const pricer = ctx.pricer;
-  if (!pricer) return undefined;
   const sale = item.payload;
+  // A terminal that does not say what it priced with gives nothing to compare.
+  if (!pricer || sale.rulesSnapshotId === null) return undefined;
   const current = await pricer.currentSnapshotId(ctx.storeId);
   // The same rules and the same engine give the same price: only an older snapshot can differ.
   if (sale.rulesSnapshotId === current) return undefined;
-  const server = await pricer.priceSale(ctx.storeId, sale);
+  let server: Awaited<ReturnType<typeof pricer.priceSale>>;
+  try {
+    server = await pricer.priceSale(ctx.storeId, sale);
+  } catch {
+    // The server cannot price it now (a product since withdrawn): the terminal's price stands unchecked.
+    return undefined;
+  }
   const difference = new Decimal(server.total).minus(sale.total);
   if (difference.isZero()) return undefined;
   return {
