@@ -47,7 +47,8 @@ describe('sync with pricing: snapshots carry the rules, uploads are priced again
     const t = connectClient(server.url, { token: terminal.token, terminalId: terminal.terminalId });
     try {
       await eventually('the snapshot', () => t.store.snapshotsCommitted.length >= 1);
-      const old = (t.store.sections.get('pricing_version')?.[0] as { rulesSnapshotId: string }).rulesSnapshotId;
+      const [version] = (t.store.sections.get('pricing_version') ?? []) as Array<{ rulesSnapshotId: string }>;
+      const old = version?.rulesSnapshotId as string;
       const [sku] = (await demoSkus(server.db.pool, 1)) as [string];
       const oldPrice = await basePrice(sku);
 
