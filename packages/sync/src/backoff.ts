@@ -30,3 +30,21 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Timers that can all be cancelled at once (on stop), each forgotten when it fires. */
+export class Timers {
+  private readonly pending = new Set<ReturnType<typeof setTimeout>>();
+
+  later(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.pending.delete(timer);
+      fn();
+    }, ms);
+    this.pending.add(timer);
+  }
+
+  clear(): void {
+    for (const t of this.pending) clearTimeout(t);
+    this.pending.clear();
+  }
+}

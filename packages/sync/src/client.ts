@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { z } from 'zod';
-import { type BackoffOptions, backoffDelay, sleep } from './backoff';
+import { type BackoffOptions, backoffDelay, sleep, Timers } from './backoff';
 import { type Clock, type ClockEstimate, measureClock, ServerClock, systemClock } from './clock';
 import { type OutboxItem, type OutboxKind, type OutboxPayloads, outboxItemSchema, type UploadResult } from './commands';
 import { Emitter } from './emitter';
@@ -138,7 +138,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   private catchUpQueued = false;
   private catchUpFailures = 0;
   private lastHeard = 0;
-  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Timers();
   private watchdog: ReturnType<typeof setInterval> | undefined;
   private stopSignal = new AbortController();
   private reconnectAttempts = 0;
@@ -199,7 +199,6 @@ export class SyncClient extends Emitter<SyncClientEvents> {
   async stop(): Promise<void> {
     this.stopSignal.abort();
     for (const off of this.unsubscribe.splice(0)) off();
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     if (this.watchdog) clearInterval(this.watchdog);
     this.watchdog = undefined;
@@ -263,14 +262,6 @@ export class SyncClient extends Emitter<SyncClientEvents> {
     this.emit('status', status);
   }
 
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
-  }
-
   private onTransportStatus(status: TransportStatus): void {
     if (this.stopSignal.signal.aborted) return;
     switch (status.kind) {
@@ -302,7 +293,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
 
   private reconnectLater(): void {
     const delay = backoffDelay(++this.reconnectAttempts, this.backoff);
-    this.later(delay, () => {
+    this.timers.later(delay, () => {
       if (!this.stopSignal.signal.aborted && !this.transport.connected) this.transport.connect();
     });
   }
@@ -420,7 +411,7 @@ export class SyncClient extends Emitter<SyncClientEvents> {
           kind: this.catchUpFailures >= this.outOfSyncAfter ? 'out_of_sync' : 'request',
           message: `catching up failed (${this.catchUpFailures} in a row): ${message}`,
         });
-        this.later(backoffDelay(this.catchUpFailures, this.backoff), () => this.scheduleCatchUp());
+        this.timers.later(backoffDelay(this.catchUpFailures, this.backoff), () => this.scheduleCatchUp());
       }
     });
   }

@@ -17,6 +17,12 @@ import {
 
 const sum = (amounts: string[]) => amounts.reduce((total, a) => total.plus(a), new Decimal(0));
 
+/** Adds an issue at `field` unless `actual` equals `expected` (described as `what`). */
+function mustEqual(ctx: z.RefinementCtx, field: string, actual: string, expected: Decimal, what: string): void {
+  if (expected.equals(actual)) return;
+  ctx.addIssue({ code: 'custom', path: [field], message: `must equal ${what} (${expected.toFixed()}), got ${actual}` });
+}
+
 export const saleLineSchema = z.object({
   sku: skuSchema,
   qty: z.int().min(1).max(100_000),
@@ -49,22 +55,9 @@ export const salePayloadSchema = z
     payments: z.array(paymentSchema).max(20).default([]),
   })
   .superRefine((sale, ctx) => {
-    const lines = sum(sale.lines.map((l) => l.total));
-    if (!lines.equals(sale.subtotal)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['subtotal'],
-        message: `must equal the sum of the line totals (${lines.toFixed()}), got ${sale.subtotal}`,
-      });
-    }
-    const expected = sale.taxIncluded ? new Decimal(sale.subtotal) : new Decimal(sale.subtotal).plus(sale.tax);
-    if (!expected.equals(sale.total)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['total'],
-        message: `must equal subtotal${sale.taxIncluded ? '' : ' + tax'} (${expected.toFixed()}), got ${sale.total}`,
-      });
-    }
+    mustEqual(ctx, 'subtotal', sale.subtotal, sum(sale.lines.map((l) => l.total)), 'the sum of the line totals');
+    const total = sale.taxIncluded ? new Decimal(sale.subtotal) : new Decimal(sale.subtotal).plus(sale.tax);
+    mustEqual(ctx, 'total', sale.total, total, sale.taxIncluded ? 'subtotal' : 'subtotal + tax');
   });
 
 export const returnPayloadSchema = z
@@ -83,14 +76,7 @@ export const returnPayloadSchema = z
     reason: z.string().max(500).optional(),
   })
   .superRefine((ret, ctx) => {
-    const lines = sum(ret.lines.map((l) => l.refund));
-    if (!lines.equals(ret.refundTotal)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['refundTotal'],
-        message: `must equal the sum of the line refunds (${lines.toFixed()}), got ${ret.refundTotal}`,
-      });
-    }
+    mustEqual(ctx, 'refundTotal', ret.refundTotal, sum(ret.lines.map((l) => l.refund)), 'the sum of the line refunds');
   });
 
 export const cashCountPayloadSchema = z.object({

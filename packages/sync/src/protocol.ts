@@ -90,16 +90,9 @@ export type RefusalCode = (typeof REFUSAL_CODES)[number];
 export const refusalSchema = z.object({ code: z.enum(REFUSAL_CODES), message: z.string() });
 export type Refusal = z.output<typeof refusalSchema>;
 /** Refusals that another attempt with the same settings cannot fix. */
-export const PERMANENT_REFUSALS: ReadonlySet<RefusalCode> = new Set([
-  'PROTOCOL_TOO_OLD',
-  'PROTOCOL_TOO_NEW',
-  'INVALID_HANDSHAKE',
-  'UNAUTHENTICATED',
-  'WRONG_KEY_ROLE',
-  'STORE_REQUIRED',
-  'STORE_MISMATCH',
-  'TERMINAL_REVOKED',
-]);
+export const PERMANENT_REFUSALS: ReadonlySet<RefusalCode> = new Set(
+  REFUSAL_CODES.filter((code) => code !== 'SERVER_UNAVAILABLE'),
+);
 
 // ---------------------------------------------------------------------------------------
 // Server → client pushes

@@ -156,6 +156,30 @@ export function saleItem(terminalId: string, lines: Array<{ sku: string; qty: nu
   return { id: uuidv7(), kind: 'sale', terminalId, createdAt: Date.now(), payload: salePayload(lines) } as OutboxItem;
 }
 
+/** A return as a terminal makes it: one refund per line, adding up. */
+export function returnItem(
+  terminalId: string,
+  saleId: string | null,
+  lines: Array<{ sku: string; qty: number; refund: string }>,
+  extra: { restock?: boolean; reason?: string } = {},
+): OutboxItem {
+  return {
+    id: uuidv7(),
+    kind: 'return',
+    terminalId,
+    createdAt: Date.now(),
+    payload: {
+      returnedAt: Date.now(),
+      currency: 'USD',
+      saleId,
+      lines,
+      refundTotal: lines.reduce((t, l) => t.plus(l.refund), new Decimal(0)).toFixed(2),
+      restock: extra.restock ?? true,
+      ...(extra.reason ? { reason: extra.reason } : {}),
+    },
+  };
+}
+
 /** A change as the pricing code writes one: the event in the same transaction as the change. */
 export async function changePrice(pool: pg.Pool, sku: string, price: string, storeId = 'demo'): Promise<number> {
   const [seq] = await inTransaction(pool, (client) =>

@@ -12,6 +12,7 @@ import {
   enrollTerminalWithCode,
   eventually,
   FAST_SYNC_ENV,
+  returnItem,
   saleItem,
   type TestClient,
 } from './support';
@@ -73,21 +74,9 @@ describe('uploads: sales, returns, cash counts and their reconciliation', () => 
     const sale = saleItem(terminal.terminalId, [{ sku: sku as string, qty: 2, price: '3.00' }]);
     await upload('sold', sale);
     const before = await server.db.pool.query(`SELECT received::int FROM stock_levels WHERE sku = $1`, [sku]);
-    const ret: OutboxItem = {
-      id: uuidv7(),
-      kind: 'return',
-      terminalId: terminal.terminalId,
-      createdAt: Date.now(),
-      payload: {
-        returnedAt: Date.now(),
-        currency: 'USD',
-        saleId: sale.id,
-        lines: [{ sku: sku as string, qty: 1, refund: '3.00' }],
-        refundTotal: '3.00',
-        restock: true,
-        reason: 'wrong size',
-      },
-    };
+    const ret = returnItem(terminal.terminalId, sale.id, [{ sku: sku as string, qty: 1, refund: '3.00' }], {
+      reason: 'wrong size',
+    });
     expect(await upload('returned', ret)).toMatchObject({ status: 'accepted' });
     const after = await server.db.pool.query(`SELECT received::int FROM stock_levels WHERE sku = $1`, [sku]);
     expect(after.rows[0].received).toBe(before.rows[0].received + 1);
@@ -107,20 +96,9 @@ describe('uploads: sales, returns, cash counts and their reconciliation', () => 
     const sales = Array.from({ length: 6 }, () =>
       saleItem(terminal.terminalId, [{ sku: sku as string, qty: 1, price: '1.00' }]),
     );
-    const returns = sales.map((sale) => ({
-      id: uuidv7(),
-      kind: 'return',
-      terminalId: terminal.terminalId,
-      createdAt: Date.now(),
-      payload: {
-        returnedAt: Date.now(),
-        currency: 'USD',
-        saleId: sale.id,
-        lines: [{ sku: sku as string, qty: 1, refund: '1.00' }],
-        refundTotal: '1.00',
-        restock: false,
-      },
-    })) as OutboxItem[];
+    const returns = sales.map((sale) =>
+      returnItem(terminal.terminalId, sale.id, [{ sku: sku as string, qty: 1, refund: '1.00' }], { restock: false }),
+    );
     sales.forEach((sale, i) => {
       t.store.add(`batch-sale-${i}`, sale);
       t.store.add(`batch-return-${i}`, returns[i]);

@@ -1,3 +1,4 @@
+import { Timers } from '../backoff';
 import type { RequestName, RequestOf } from '../protocol';
 import { type Transport, TransportError, type TransportStatus } from '../transport';
 
@@ -42,7 +43,7 @@ export class FaultyTransport implements Transport {
   private healed = false;
   private held: Array<[string, unknown]> = [];
   private heldTimer: ReturnType<typeof setTimeout> | undefined;
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new Timers();
   private readonly pushListeners = new Set<(name: string, payload: unknown) => void>();
   private readonly requestFaults: RequestFault[];
 
@@ -75,7 +76,6 @@ export class FaultyTransport implements Transport {
   }
 
   disconnect(): void {
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     this.inner.disconnect();
   }
@@ -100,7 +100,7 @@ export class FaultyTransport implements Transport {
     this.log.push(`${name}: ${fault}`);
     const timeout = () =>
       new Promise<never>((_, reject) =>
-        this.later(timeoutMs, () => reject(new TransportError('timeout', `no answer to ${name} (${fault})`))),
+        this.timers.later(timeoutMs, () => reject(new TransportError('timeout', `no answer to ${name} (${fault})`))),
       );
     switch (fault) {
       case 'none':
@@ -116,24 +116,16 @@ export class FaultyTransport implements Transport {
         return first;
       }
       case 'delay':
-        this.later(timeoutMs + 50, () => {
+        this.timers.later(timeoutMs + 50, () => {
           if (this.inner.connected) this.inner.request(name, payload, timeoutMs).catch(() => {});
         });
         return timeout();
       case 'disconnect':
         this.inner.request(name, payload, timeoutMs).catch(() => {});
         this.inner.disconnect();
-        this.later(this.plan.reconnectAfterMs ?? 100, () => this.inner.connect());
+        this.timers.later(this.plan.reconnectAfterMs ?? 100, () => this.inner.connect());
         throw new TransportError('offline', `connection lost during ${name}`);
     }
-  }
-
-  private later(ms: number, fn: () => void): void {
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      fn();
-    }, ms);
-    this.timers.add(timer);
   }
 
   private deliver(name: string, payload: unknown): void {
