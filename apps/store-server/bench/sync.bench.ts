@@ -243,7 +243,7 @@ export async function run(): Promise<void> {
       `   p50 ${ms(fanOut.p50)}   p95 ${ms(fanOut.p95)}   p99 ${ms(fanOut.p99)}   max ${ms(fanOut.max)}   (target p99 ≤ 50 ms)`,
     );
 
-    for (const batch of [50, 200]) {
+    for (const batch of [100, 200]) {
       const sales = await offlineSales(server.url, server.keys.manager, pool, skus, batch);
       console.log(
         `2. ${sales.sales} offline sales uploaded and reconciled, batches of ${batch}: ${ms(sales.ms)} (${sales.perSecond.toFixed(0)}/s; ${JSON.stringify(sales.statuses)}; ${sales.stored} stored)   (target ≤ 2,000 ms)`,
@@ -252,9 +252,9 @@ export async function run(): Promise<void> {
     // The same, with the commands of a batch applied one after the other (for the ratio).
     const serial = await startServerProcess(database.url, dataDir, { SYNC_UPLOAD_PARALLELISM: '1' });
     try {
-      const sales = await offlineSales(serial.url, serial.keys.manager, pool, skus, 50);
+      const sales = await offlineSales(serial.url, serial.keys.manager, pool, skus, 100);
       console.log(
-        `   for comparison, one command at a time (SYNC_UPLOAD_PARALLELISM=1), batches of 50: ${ms(sales.ms)} (${sales.perSecond.toFixed(0)}/s)`,
+        `   for comparison, one command at a time (SYNC_UPLOAD_PARALLELISM=1), batches of 100: ${ms(sales.ms)} (${sales.perSecond.toFixed(0)}/s)`,
       );
     } finally {
       await serial.stop();
