@@ -87,7 +87,7 @@ const envSchema = z.object({
     .regex(/^[A-Za-z0-9:._-]{1,100}$/, 'must be 1–100 letters, digits or :._-')
     .default('till:sync'),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
-  RATE_LIMIT_STOREFRONT: rateLimit.default(600_000),
+  RATE_LIMIT_STOREFRONT: rateLimit.default(3_000_000),
   RATE_LIMIT_TERMINAL: rateLimit.default(12_000),
   RATE_LIMIT_MANAGER: rateLimit.default(6_000),
   RATE_LIMIT_ADMIN: rateLimit.default(6_000),
