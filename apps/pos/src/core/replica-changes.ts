@@ -1,0 +1,238 @@
+import { z } from 'zod';
+import type { CatalogStore, CustomerRecord, ProductRecord } from './catalog';
+import type { SettingsStore, StoreSettings } from './settings';
+
+/**
+ * How each kind of change from the server's feed lands in the replica. Event payloads are
+ * self-contained (the full new state of the thing), so applying one never asks back.
+ * Unknown types are skipped (a newer server may send more); a known type with a payload
+ * that does not parse is reported, skipped, and the rest of the batch still applies.
+ */
+
+/** A change of the server's feed (@till/sync `Change`); only what the replica reads. */
+export interface FeedChange {
+  seq: number;
+  type: string;
+  payload: unknown;
+}
+
+const money = z.union([
+  z.object({ amount: z.string(), currency: z.string().length(3) }),
+  z.string().transform((amount) => ({ amount, currency: undefined as string | undefined })),
+]);
+
+const productSchema = z.object({
+  sku: z.string().min(1),
+  barcode: z.string().nullish(),
+  name: z.string().min(1),
+  category: z.string().optional(),
+  categoryId: z.string().optional(),
+  parentSku: z.string().nullish(),
+  attributes: z.record(z.string(), z.string()).nullish(),
+  price: money.optional(),
+  basePrice: money.optional(),
+  currency: z.string().length(3).optional(),
+  taxRate: z.union([z.string(), z.number()]).optional(),
+  active: z.boolean().optional(),
+});
+
+const priceSchema = z.object({
+  sku: z.string().min(1),
+  price: money.optional(),
+  basePrice: money.optional(),
+});
+
+const customerSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  loyaltyCard: z.string().nullish(),
+  cardNumber: z.string().nullish(),
+  phone: z.string().nullish(),
+  email: z.string().nullish(),
+  segments: z.array(z.string()).default([]),
+});
+
+const stockSchema = z.object({
+  sku: z.string().min(1),
+  available: z.number().int(),
+});
+
+const ratesSchema = z.object({
+  rates: z.record(z.string(), z.union([z.string(), z.number()])),
+  asOf: z.string().optional(),
+});
+
+const storeSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  currency: z.string().length(3),
+  timeZone: z.string().default('UTC'),
+  taxIncluded: z.boolean().default(false),
+  stacking: z.enum(['withinPriority', 'acrossPriorities']).default('withinPriority'),
+});
+
+const idSchema = z.object({ id: z.string().min(1) });
+const skuSchema = z.object({ sku: z.string().min(1) });
+
+const unwrap = (payload: unknown, key: string): unknown =>
+  payload && typeof payload === 'object' && key in payload ? (payload as Record<string, unknown>)[key] : payload;
+
+export function toProductRecord(raw: unknown, fallbackCurrency: string): ProductRecord {
+  const p = productSchema.parse(unwrap(raw, 'product'));
+  const price = p.price ?? p.basePrice;
+  if (!price) throw new Error(`product ${p.sku} has no price`);
+  return {
+    sku: p.sku,
+    barcode: p.barcode ?? null,
+    name: p.name,
+    category: p.category ?? p.categoryId ?? 'uncategorized',
+    parentSku: p.parentSku ?? null,
+    attributes: p.attributes ?? {},
+    price: price.amount,
+    currency: price.currency ?? p.currency ?? fallbackCurrency,
+    taxRate: String(p.taxRate ?? '0'),
+    active: p.active ?? true,
+  };
+}
+
+export function toCustomerRecord(raw: unknown): CustomerRecord {
+  const c = customerSchema.parse(unwrap(raw, 'customer'));
+  return {
+    id: c.id,
+    name: c.name ?? c.id,
+    loyaltyCard: c.loyaltyCard ?? c.cardNumber ?? null,
+    phone: c.phone ?? null,
+    email: c.email ?? null,
+    segments: c.segments,
+  };
+}
+
+export function toStoreSettings(raw: unknown): StoreSettings {
+  return storeSchema.parse(unwrap(raw, 'store'));
+}
+
+export interface ApplyOutcome {
+  /** The change touched pricing data (prices, rules): checkout caches built before it are an older snapshot. */
+  pricing: boolean;
+  skipped: boolean;
+}
+
+/** Applies one change to the replica (inside the caller's transaction). Throws when its payload does not parse. */
+export function applyChange(
+  change: FeedChange,
+  catalog: CatalogStore,
+  settings: SettingsStore,
+  now: number,
+): ApplyOutcome {
+  const currency = settings.get('store')?.currency ?? 'USD';
+  const { seq, payload } = change;
+  switch (change.type) {
+    case 'product.upserted':
+    case 'product.created':
+    case 'product.updated':
+      catalog.upsertProduct(toProductRecord(payload, currency), seq);
+      return { pricing: true, skipped: false };
+    case 'product.removed':
+    case 'product.deleted':
+      catalog.deactivateProduct(skuSchema.parse(payload).sku, seq);
+      return { pricing: true, skipped: false };
+    case 'price.changed': {
+      const p = priceSchema.parse(payload);
+      const price = p.price ?? p.basePrice;
+      if (!price) throw new Error(`price.changed for ${p.sku} has no price`);
+      catalog.setPrice(p.sku, price.amount, seq);
+      return { pricing: true, skipped: false };
+    }
+    case 'rule.upserted':
+    case 'rule.created':
+    case 'rule.updated': {
+      const rule = unwrap(payload, 'rule');
+      if (!rule || typeof rule !== 'object') throw new Error('rule payload is not an object');
+      catalog.upsertRule(rule as Record<string, unknown>, seq);
+      return { pricing: true, skipped: false };
+    }
+    case 'rule.removed':
+    case 'rule.deleted':
+      catalog.removeRule(idSchema.parse(unwrap(payload, 'rule')).id);
+      return { pricing: true, skipped: false };
+    case 'customer.upserted':
+    case 'customer.created':
+    case 'customer.updated':
+      catalog.upsertCustomer(toCustomerRecord(payload), seq);
+      return { pricing: false, skipped: false };
+    case 'customer.removed':
+    case 'customer.deleted':
+      catalog.removeCustomer(idSchema.parse(unwrap(payload, 'customer')).id);
+      return { pricing: false, skipped: false };
+    case 'stock.changed': {
+      const s = stockSchema.parse(payload);
+      catalog.setAvailable(s.sku, s.available, now);
+      return { pricing: false, skipped: false };
+    }
+    case 'rates.updated': {
+      const r = ratesSchema.parse(payload);
+      const asOf = r.asOf ? Date.parse(r.asOf) : now;
+      for (const [code, rate] of Object.entries(r.rates)) catalog.setRate(code, String(rate), asOf);
+      return { pricing: true, skipped: false };
+    }
+    case 'store.updated':
+      settings.set('store', toStoreSettings(payload));
+      return { pricing: true, skipped: false };
+    default:
+      return { pricing: false, skipped: true };
+  }
+}
+
+const categorySchema = z.object({
+  id: z.string().min(1),
+  name: z.string().default(''),
+  parentId: z.string().nullish(),
+});
+
+/**
+ * Loads one item of a snapshot section into the (cleared) replica. Sections are named after
+ * what they hold; an unknown section is skipped, like an unknown change type.
+ */
+export function applySnapshotItem(
+  section: string,
+  item: Record<string, unknown>,
+  seq: number,
+  catalog: CatalogStore,
+  settings: SettingsStore,
+  now: number,
+): void {
+  const currency = settings.get('store')?.currency ?? 'USD';
+  switch (section) {
+    case 'store':
+    case 'stores':
+      settings.set('store', toStoreSettings(item));
+      return;
+    case 'categories': {
+      const c = categorySchema.parse(item);
+      catalog.upsertCategory({ id: c.id, name: c.name || c.id, parentId: c.parentId ?? null });
+      return;
+    }
+    case 'products':
+      catalog.upsertProduct(toProductRecord(item, currency), seq);
+      return;
+    case 'rules':
+      catalog.upsertRule(unwrap(item, 'rule') as Record<string, unknown>, seq);
+      return;
+    case 'customers':
+      catalog.upsertCustomer(toCustomerRecord(item), seq);
+      return;
+    case 'stock': {
+      const s = stockSchema.parse(item);
+      catalog.setAvailable(s.sku, s.available, now);
+      return;
+    }
+    case 'rates':
+    case 'exchange_rates': {
+      const r = z.object({ currency: z.string().length(3), rate: z.union([z.string(), z.number()]) }).parse(item);
+      catalog.setRate(r.currency, String(r.rate), now);
+      return;
+    }
+    default:
+      return;
+  }
+}
