@@ -69,7 +69,11 @@ Each flag has an environment variable: ${Object.entries(FLAGS)
   .map(([flag, f]) => `--${flag} ${f.env}`)
   .join(', ')}.`;
 
-export function loadPosConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = []): PosConfig {
+export function loadPosConfig(
+  env: NodeJS.ProcessEnv,
+  argv: readonly string[] = [],
+  defaults: { dataDir?: string } = {},
+): PosConfig {
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
@@ -101,7 +105,7 @@ export function loadPosConfig(env: NodeJS.ProcessEnv, argv: readonly string[] = 
     enrollmentCode: e.TILL_ENROLLMENT_CODE,
     terminalToken: e.TILL_TERMINAL_TOKEN,
     terminalName: e.TILL_TERMINAL_NAME,
-    dataDir: path.resolve(e.TILL_POS_DATA_DIR ?? path.join(repoRoot, '.till', 'pos')),
+    dataDir: path.resolve(e.TILL_POS_DATA_DIR ?? defaults.dataDir ?? path.join(repoRoot, '.till', 'pos')),
     host: e.TILL_POS_HOST,
     port: e.TILL_POS_PORT,
     open: e.TILL_POS_OPEN === 'true' || e.TILL_POS_OPEN === '1',
