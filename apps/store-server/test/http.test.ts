@@ -150,6 +150,7 @@ describe('store server HTTP', () => {
     expect(summary.products).toBeGreaterThanOrEqual(2_000);
     expect(summary.categories).toHaveLength(5);
     expect(summary.lowStock.length).toBeGreaterThan(0);
+    expect(summary.lowStockCount).toBeGreaterThanOrEqual(summary.lowStock.length);
     for (const item of summary.lowStock) expect(item.available).toBeLessThan(item.threshold);
     const dashboard = await server.request('/dashboard/', { role: null });
     expect(dashboard.status).toBe(200);
