@@ -1,4 +1,15 @@
+import {
+  Decimal,
+  isActiveAt,
+  isActiveDuring,
+  nextPriceChange,
+  PricingSession,
+  type PricedCart as EnginePricedCart,
+  type Rule,
+  validateRule,
+} from '@till/engine';
 import type { RuleRecord, Window } from './catalog';
+import { TerminalError } from './errors';
 import type { StoreSettings } from './settings';
 import type { DiscountView } from './views';
 
@@ -16,14 +27,13 @@ export interface PricingProduct {
   taxRate: string;
 }
 
-export interface PriceInput {
-  at: number;
+/** What stays fixed while one checkout cache lives: who, in which money, with which data. */
+export interface CheckoutPricingInput {
   store: StoreSettings;
   currency: string;
   rates: Record<string, string>;
   customer: { id: string; segments: string[] } | null;
-  coupons: string[];
-  lines: readonly { id: string; sku: string; qty: number }[];
+  coupons: readonly string[];
   products: ReadonlyMap<string, PricingProduct>;
   rules: readonly RuleRecord[];
 }
@@ -46,21 +56,142 @@ export interface PricedCart {
   discount: string;
   tax: string;
   total: string;
-  /** Codes (lower-cased) of coupons whose rules took something off. */
-  couponsApplied: Set<string>;
-  /** Cart-level explanations (thresholds, coupons that did not apply and why). */
+  coupons: { code: string; applied: boolean; text: string }[];
+  /** Offers the cart nearly qualifies for as a whole ("spend $12.40 more for 10 % off"). */
   notes: string[];
+  /** The next instant a rule concerning this cart starts or stops (null: none in sight). */
+  validUntil: number | null;
   /** The engine fell back to an approximation (a cart far above real sizes). */
   approximate: boolean;
 }
 
+/** Prices one checkout again and again (every scan), keeping what does not change between prices. */
+export interface CheckoutPricer {
+  price(at: number, lines: readonly { id: string; sku: string; qty: number }[]): PricedCart;
+}
+
 export interface Pricing {
-  price(input: PriceInput): PricedCart;
+  pricer(input: CheckoutPricingInput): CheckoutPricer;
   /** Whether the rule is active at some moment of the window (its recurrence included). */
   activeDuring(rule: RuleRecord, window: Window, timeZone: string): boolean;
   activeAt(rule: RuleRecord, at: number, timeZone: string): boolean;
   /** The next moment after `from` at which any of the rules starts or stops applying. */
   nextChange(rules: readonly RuleRecord[], from: number, timeZone: string): number | null;
-  /** Why the engine would refuse this rule, or null when it is valid. */
+  /** Why the engine refuses this rule, or null when it is valid. */
   invalidReason(body: Record<string, unknown>): string | null;
+}
+
+const asRule = (record: RuleRecord) => record.body as unknown as Rule;
+
+function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedCart {
+  return {
+    lines: result.lines.map((line, index) => {
+      const discounts: DiscountView[] = [];
+      if (line.adjustment) {
+        const off = new Decimal(line.adjustment.from).minus(line.adjustment.to).times(line.qty);
+        if (off.gt(0)) {
+          discounts.push({
+            ruleId: line.adjustment.ruleId,
+            label: line.adjustment.name ?? line.adjustment.text,
+            detail: line.adjustment.text,
+            amount: off.toFixed(),
+            kind: 'price',
+          });
+        }
+      }
+      for (const d of line.discounts) {
+        discounts.push({ ruleId: d.ruleId, label: d.name ?? d.text, detail: d.text, amount: d.amount, kind: 'discount' });
+      }
+      return {
+        id: ids[index] ?? String(index),
+        sku: line.sku,
+        qty: line.qty,
+        basePrice: line.basePrice,
+        unitPrice: line.unitPrice,
+        total: line.total,
+        tax: line.tax,
+        discounts,
+        notes: line.nearMisses.map((m) => m.text),
+      };
+    }),
+    subtotal: result.subtotal,
+    discount: result.discount,
+    tax: result.tax,
+    total: result.total,
+    coupons: result.explanations.coupons.map((c) => ({ code: c.code, applied: c.status === 'applied', text: c.text })),
+    notes: result.explanations.nearMisses.filter((m) => m.lines.length !== 1).map((m) => m.text),
+    validUntil: result.validUntil,
+    approximate: result.approximate,
+  };
+}
+
+/** Turns the engine's refusal of bad input into words for the cashier (it means bad data from the server). */
+function priced<T>(what: () => T): T {
+  try {
+    return what();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ValidationError') {
+      throw new TerminalError('PRICING_UNAVAILABLE', `This sale cannot be priced: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+export function enginePricing(): Pricing {
+  return {
+    pricer(input) {
+      const session = priced(
+        () =>
+          new PricingSession({
+            currency: input.currency,
+            baseCurrency: input.store.currency,
+            rates: input.rates,
+            timeZone: input.store.timeZone,
+            taxIncluded: input.store.taxIncluded,
+            stacking: input.store.stacking,
+            storeId: input.store.id,
+            channel: 'pos',
+            customer: input.customer ? { id: input.customer.id, segments: input.customer.segments } : {},
+            coupons: input.coupons,
+            products: input.products,
+            rules: input.rules.map((r) => r.body),
+          }),
+      );
+      return {
+        price: (at, lines) =>
+          priced(() =>
+            toPricedCart(
+              session.price(
+                at,
+                lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+              ),
+              lines.map((l) => l.id),
+            ),
+          ),
+      };
+    },
+    activeDuring: (rule, window, timeZone) => {
+      try {
+        return isActiveDuring(asRule(rule), window.start, window.end, timeZone);
+      } catch {
+        return false;
+      }
+    },
+    activeAt: (rule, at, timeZone) => {
+      try {
+        return isActiveAt(asRule(rule), at, timeZone);
+      } catch {
+        return false;
+      }
+    },
+    nextChange: (rules, from, timeZone) => nextPriceChange(rules.map(asRule), from, timeZone),
+    invalidReason: (body) => {
+      try {
+        validateRule(body);
+        return null;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    },
+  };
 }

@@ -5,9 +5,14 @@
 
 export interface DiscountView {
   ruleId: string;
+  /** The rule's name, or what it did in words. */
   label: string;
-  /** Amount taken off this line, positive. */
+  /** What it did, in words fit for a receipt ("20% off Toys"). */
+  detail: string;
+  /** Amount taken off this line (all units), positive. */
   amount: string;
+  /** A price adjustment (flash price, price list) or a discount. */
+  kind: 'price' | 'discount';
 }
 
 export interface LineChange {
@@ -100,6 +105,8 @@ export interface CheckoutView {
   due: string;
   countdown: CountdownView | null;
   notice: NoticeView | null;
+  /** Offers the sale nearly qualifies for as a whole, in words. */
+  notes: string[];
   pricing: PricingSnapshotView | null;
   /** The line the last scan touched, for the UI to highlight. */
   lastLineId: string | null;
