@@ -1,0 +1,94 @@
+import type { Catalog, CatalogProduct } from './catalog';
+import type { CompiledRule } from './compile';
+import type { RuleIndex } from './rule-index';
+import { ValidationError, type ValidationIssue } from './validate';
+
+export interface CartLine {
+  sku: string;
+  /** Whole units, at least 1. */
+  qty: number;
+}
+
+/** Upper bound on units of one line: anything above is a typo or an attack, not a sale. */
+export const MAX_LINE_QTY = 1_000_000;
+
+/** A product with the rules that can apply to it, split by the step that uses them. */
+export interface ProductRules {
+  product: CatalogProduct;
+  /** price and priceList rules. */
+  prices: readonly CompiledRule[];
+  /** discount, tiered, mixMatch. */
+  lineRules: readonly CompiledRule[];
+  thresholds: readonly CompiledRule[];
+  shipping: readonly CompiledRule[];
+  /** All of the above, in rule order. */
+  all: readonly CompiledRule[];
+}
+
+export interface ResolvedLine extends ProductRules {
+  index: number;
+  sku: string;
+  qty: number;
+}
+
+/**
+ * Product lookups and rule candidates per SKU. Neither depends on the moment or the customer,
+ * so a session keeps one across scans and prices of the same checkout.
+ */
+export class ProductRulesCache {
+  private readonly bySku = new Map<string, ProductRules>();
+
+  constructor(
+    private readonly index: RuleIndex,
+    private readonly catalog: Catalog,
+  ) {}
+
+  get(sku: string): ProductRules | undefined {
+    const known = this.bySku.get(sku);
+    if (known) return known;
+    const product = this.catalog.get(sku);
+    if (!product) return undefined;
+    const all = this.index.candidatesFor(product);
+    const entry: ProductRules = {
+      product,
+      all,
+      prices: all.filter((rule) => rule.kind === 'price' || rule.kind === 'priceList'),
+      lineRules: all.filter((rule) => rule.kind === 'discount' || rule.kind === 'tiered' || rule.kind === 'mixMatch'),
+      thresholds: all.filter((rule) => rule.kind === 'threshold'),
+      shipping: all.filter((rule) => rule.kind === 'shipping'),
+    };
+    this.bySku.set(sku, entry);
+    return entry;
+  }
+}
+
+/** Checks the cart lines and finds each product and its candidate rules. */
+export function resolveLines(lines: readonly CartLine[], cache: ProductRulesCache): ResolvedLine[] {
+  const issues: ValidationIssue[] = [];
+  const problem = (index: number, field: string, message: string) =>
+    issues.push({ path: `lines[${index}].${field}`, segments: ['lines', index, field], message });
+  if (!Array.isArray(lines)) {
+    throw new ValidationError('invalid cart', [
+      { path: 'lines', segments: ['lines'], message: 'must be a list of lines' },
+    ]);
+  }
+  const resolved: ResolvedLine[] = [];
+  lines.forEach((line, index) => {
+    if (typeof line?.sku !== 'string' || line.sku.length === 0) {
+      problem(index, 'sku', 'must be a SKU');
+      return;
+    }
+    if (!Number.isInteger(line.qty) || line.qty < 1 || line.qty > MAX_LINE_QTY) {
+      problem(index, 'qty', `must be a whole number from 1 to ${MAX_LINE_QTY}, got ${JSON.stringify(line.qty)}`);
+      return;
+    }
+    const rules = cache.get(line.sku);
+    if (!rules) {
+      problem(index, 'sku', `unknown product "${line.sku}"`);
+      return;
+    }
+    resolved.push({ ...rules, index, sku: line.sku, qty: line.qty });
+  });
+  if (issues.length > 0) throw new ValidationError('invalid cart', issues);
+  return resolved;
+}

@@ -1,0 +1,133 @@
+import type { ResolvedLine } from './cart-lines';
+import type { CompiledRule } from './compile';
+import type { ConditionCache } from './conditions';
+import { couponText, segmentText, spendMoreText, title, unitsShortText, type Words, windowText } from './explain';
+import { formatPercent, moneyString } from './money';
+import type { NearMiss } from './result';
+import type { ShippingOutcome, Shortfall, ThresholdOutcome } from './rules/cart-level';
+import { tierReached } from './rules/unit-discount';
+import type { LineRuleOutcome } from './stacking';
+import { formatLocalTime, type TimeZones } from './time-zones';
+
+/** A window that opens within this time counts as a near miss ("starts at 10:00"). */
+export const UPCOMING_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+export interface NearMissFacts {
+  lines: readonly ResolvedLine[];
+  conditions: ConditionCache;
+  /** Codes the customer entered (normalised), in effect or not. */
+  enteredCoupons: readonly string[];
+  tierCounts: ReadonlyMap<number, number>;
+  lineRulesInForce: readonly (readonly CompiledRule[])[];
+  lineOutcome: LineRuleOutcome;
+  thresholds: ThresholdOutcome;
+  shipping: ShippingOutcome;
+  words: Words;
+  zones: TimeZones;
+  timeZone: string;
+}
+
+/**
+ * Rules that nearly applied, with the one thing missing: a coupon, a segment, a window about
+ * to open, units to complete a tier or a set, or money to reach a threshold. A rule that
+ * fails for more than one reason, or only for the store or channel, is not a near miss.
+ */
+export function findNearMisses(facts: NearMissFacts): NearMiss[] {
+  const misses: NearMiss[] = [];
+  const say = facts.words;
+  const linesOf = new Map<CompiledRule, number[]>();
+  facts.lines.forEach((line) => {
+    for (const rule of line.all) {
+      const list = linesOf.get(rule);
+      if (list) list.push(line.index);
+      else linesOf.set(rule, [line.index]);
+    }
+  });
+  const base = (rule: CompiledRule, lines: number[]) => ({
+    ruleId: rule.id,
+    kind: rule.kind,
+    ...(rule.name ? { name: rule.name } : {}),
+    lines,
+  });
+  const rules = [...linesOf.keys()].sort((a, b) => a.ordinal - b.ordinal);
+  for (const rule of rules) {
+    const lines = linesOf.get(rule) as number[];
+    const unmet = facts.conditions.unmet(rule);
+    if (unmet.length === 1) {
+      const reason = unmet[0];
+      if (reason === 'segment') {
+        misses.push({ ...base(rule, lines), reason: 'segment', text: segmentText(rule, say) });
+      } else if (
+        reason === 'coupon' &&
+        ![...(rule.coupons ?? [])].some((code) => facts.enteredCoupons.includes(code))
+      ) {
+        misses.push({ ...base(rule, lines), reason: 'coupon', text: couponText(rule, say) });
+      } else if (reason === 'window') {
+        const at = facts.conditions.facts.at;
+        const opens = rule.schedule.nextChange(at, facts.zones, facts.timeZone);
+        if (opens !== null && opens - at <= UPCOMING_WINDOW_MS) {
+          const when = formatLocalTime(opens, facts.zones.get(rule.schedule.recurrence?.timeZone ?? facts.timeZone));
+          misses.push({ ...base(rule, lines), reason: 'window', startsAt: opens, text: windowText(rule, say, when) });
+        }
+      }
+      continue;
+    }
+    if (unmet.length > 0) continue;
+    if (rule.kind === 'tiered') {
+      const count = facts.tierCounts.get(rule.ordinal) ?? 0;
+      const reached = tierReached(rule.tiers, count);
+      const next = rule.tiers.find((tier) => tier.minQty > count);
+      if (next && count * 2 >= next.minQty) {
+        const units = next.minQty - count;
+        const benefit = next.benefit;
+        const what =
+          benefit.type === 'percent'
+            ? `${formatPercent(benefit.percent)} off`
+            : reached
+              ? 'the next tier'
+              : title(rule, say);
+        misses.push({
+          ...base(rule, lines),
+          reason: 'quantity',
+          unitsShort: units,
+          text: unitsShortText(rule, say, units, what),
+        });
+      }
+    } else if (rule.kind === 'mixMatch') {
+      const short = unitsShortOfSet(rule, facts);
+      if (short !== undefined) {
+        misses.push({
+          ...base(rule, lines),
+          reason: 'quantity',
+          unitsShort: short,
+          text: unitsShortText(rule, say, short),
+        });
+      }
+    }
+  }
+  const spend = (shortfall: Shortfall): NearMiss => ({
+    ...base(shortfall.rule, shortfall.lines),
+    reason: 'threshold',
+    shortBy: moneyString(shortfall.shortBy, say.currency),
+    text: spendMoreText(shortfall.rule, say, shortfall.shortBy),
+  });
+  misses.push(...facts.thresholds.shortfalls.map(spend), ...facts.shipping.shortfalls.map(spend));
+  return misses;
+}
+
+/** Units missing for one set of a deal that formed none, when some but not all are there. */
+function unitsShortOfSet(rule: CompiledRule, facts: NearMissFacts): number | undefined {
+  const applied = facts.lineOutcome.lots.some((lot) => lot.discounts.some((part) => part.rule === rule));
+  if (applied) return undefined;
+  let short = 0;
+  let present = 0;
+  for (const group of rule.groups) {
+    let units = 0;
+    facts.lines.forEach((line, position) => {
+      if (facts.lineRulesInForce[position]?.includes(rule) && group.matcher.matches(line.product)) units += line.qty;
+    });
+    present += Math.min(units, group.qty);
+    short += Math.max(0, group.qty - units);
+  }
+  return short > 0 && present > 0 ? short : undefined;
+}

@@ -1,0 +1,404 @@
+import { type CartLine, type ProductRulesCache, type ResolvedLine, resolveLines } from './cart-lines';
+import type { CompiledRule } from './compile';
+import { ConditionCache, type ConditionFacts } from './conditions';
+import { type PricingContext, toCartMoney } from './context';
+import { describeCoupons } from './coupons';
+import { appliedText, title, type Words } from './explain';
+import { Decimal, moneyString, roundMoney, roundToSum, settle, ZERO } from './money';
+import { findNearMisses } from './near-misses';
+import type { AppliedDiscount, AppliedRule, PricedCart, PricedLine } from './result';
+import type { RuleIndex } from './rule-index';
+import { applyShipping, applyThresholds, type ShippingOutcome, type ThresholdOutcome } from './rules/cart-level';
+import { chooseUnitPrice } from './rules/price';
+import { applyLineRules, type DealMemo, type LineRuleOutcome } from './stacking';
+import { ValidationError } from './validate';
+
+/**
+ * Pricing a cart, as one named, ordered pipeline (each step a function of what the steps
+ * before it produced; nothing is changed in place):
+ *
+ *   1. lines        — products and the rules that can apply to them (index lookups)
+ *   2. unit prices  — base price, price lists, adjustments; converted and rounded per unit
+ *   3. line rules   — discount, tiered, mixMatch by priority, best deal within each
+ *   4. thresholds   — cart rules on the lines' amounts after line rules, spread over lines
+ *   5. rounding     — line amounts rounded so that they add up to the rounded cart amount
+ *   6. tax          — per line rate, included or excluded
+ *   7. shipping     — the charge, then shipping rules on it
+ *   8. totals       — and explanations: what applied, what nearly did
+ *
+ * Coupons that may not be combined are tried one at a time and the cheapest outcome kept.
+ */
+
+export interface PricingRequest {
+  index: RuleIndex;
+  products: ProductRulesCache;
+  context: PricingContext;
+  at: number;
+  lines: readonly CartLine[];
+  /** Best-deal answers by their inputs, kept by a session between prices. */
+  memo?: DealMemo;
+}
+
+export function runPricing(request: PricingRequest): PricedCart {
+  if (!Number.isSafeInteger(request.at)) {
+    throw new ValidationError('invalid pricing', [
+      { path: 'at', segments: ['at'], message: `must be whole epoch milliseconds, got ${JSON.stringify(request.at)}` },
+    ]);
+  }
+  const lines = resolveLines(request.lines, request.products);
+  const entered = request.context.coupons;
+  const solo = entered.filter((code) => request.index.soloCoupons.has(code));
+  const alternatives =
+    solo.length === 0 ? [entered] : [entered.filter((code) => !solo.includes(code)), ...solo.map((code) => [code])];
+  let best: { cart: PricedCart; codes: readonly string[] } | undefined;
+  for (const codes of alternatives) {
+    const cart = priceWithCoupons(request, lines, codes);
+    if (!best || new Decimal(cart.total).lt(best.cart.total)) best = { cart, codes };
+  }
+  const chosen = best as { cart: PricedCart; codes: readonly string[] };
+  chosen.cart.explanations.coupons = describeCoupons(request, lines, chosen.cart, chosen.codes, words(request.context));
+  return chosen.cart;
+}
+
+function words(context: PricingContext): Words {
+  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount) };
+}
+
+interface UnitPrices {
+  base: Decimal[];
+  unit: Decimal[];
+  rule: (CompiledRule | undefined)[];
+}
+
+function priceWithCoupons(
+  request: PricingRequest,
+  lines: readonly ResolvedLine[],
+  codes: readonly string[],
+): PricedCart {
+  const { context, index } = request;
+  const facts: ConditionFacts = {
+    at: request.at,
+    timeZone: context.timeZone,
+    zones: index.zones,
+    storeId: context.storeId,
+    channel: context.channel,
+    segments: context.segments,
+    coupons: new Set(codes),
+  };
+  const conditions = new ConditionCache(facts);
+  const convert = (amount: Decimal) => toCartMoney(context, amount);
+  const say = words(context);
+
+  // 2. unit prices
+  const prices = unitPrices(lines, conditions, context);
+  // 3. line rules
+  const lineRulesInForce = lines.map((line) => line.lineRules.filter((rule) => conditions.inForce(rule)));
+  const tierCounts = countTierUnits(lines, lineRulesInForce);
+  const lineOutcome = applyLineRules(
+    lines.map((line, position) => ({
+      index: line.index,
+      product: line.product,
+      qty: line.qty,
+      unitPrice: prices.unit[position] as Decimal,
+      rules: lineRulesInForce[position] as CompiledRule[],
+    })),
+    context.stacking,
+    { tierCounts, convert },
+    request.memo,
+  );
+  const afterLineRules = summariseLots(lines, lineOutcome);
+  // 4. thresholds
+  const thresholdRules = uniqueInForce(lines, (line) => line.thresholds, conditions);
+  const thresholds = applyThresholds(
+    lines.map((line, position) => ({
+      index: line.index,
+      product: line.product,
+      amount: afterLineRules.amounts[position] as Decimal,
+    })),
+    thresholdRules,
+    convert,
+  );
+  // 5. rounding
+  const money = (value: Decimal) => moneyString(value, context.currency);
+  const rounded = roundLines(lines, prices, afterLineRules, thresholds, say, money);
+  // 6. tax
+  const taxes = lines.map((line, position) =>
+    lineTax(rounded.totals[position] as Decimal, line.product.taxRate, context),
+  );
+  // 7. shipping
+  const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
+  const charge = context.shippingPrice ?? ZERO;
+  const shipping = context.shippingPrice
+    ? applyShipping(
+        charge,
+        lines.map((line, position) => ({
+          index: line.index,
+          product: line.product,
+          amount: rounded.totals[position] as Decimal,
+        })),
+        shippingRules,
+        convert,
+      )
+    : { discount: ZERO, parts: [], shortfalls: [] };
+  const shippingDiscount = roundMoney(shipping.discount, context.currency);
+  // 8. totals and explanations
+  const subtotal = rounded.subtotals.reduce((sum, value) => sum.plus(value), ZERO);
+  const linesTotal = rounded.totals.reduce((sum, value) => sum.plus(value), ZERO);
+  const tax = taxes.reduce((sum, value) => sum.plus(value), ZERO);
+  const shippingCharged = charge.minus(shippingDiscount);
+  const total = linesTotal.plus(context.taxIncluded ? ZERO : tax).plus(shippingCharged);
+
+  const applied = appliedRules(lines, prices, rounded, shipping, shippingDiscount, say, money);
+  const nearMisses = findNearMisses({
+    lines,
+    conditions,
+    enteredCoupons: context.coupons,
+    tierCounts,
+    lineRulesInForce,
+    lineOutcome,
+    thresholds,
+    shipping,
+    words: say,
+    zones: index.zones,
+    timeZone: context.timeZone,
+  });
+  const pricedLines: PricedLine[] = lines.map((line, position) => {
+    const rule = prices.rule[position];
+    const base = prices.base[position] as Decimal;
+    const unit = prices.unit[position] as Decimal;
+    return {
+      sku: line.sku,
+      qty: line.qty,
+      basePrice: money(base),
+      unitPrice: money(unit),
+      ...(rule && !unit.eq(base)
+        ? {
+            adjustment: {
+              ruleId: rule.id,
+              kind: rule.kind as 'price' | 'priceList',
+              ...(rule.name ? { name: rule.name } : {}),
+              from: money(base),
+              to: money(unit),
+              text: `${title(rule, say)}: ${money(unit)} instead of ${money(base)}`,
+            },
+          }
+        : {}),
+      subtotal: money(rounded.subtotals[position] as Decimal),
+      discounts: rounded.discounts[position] as AppliedDiscount[],
+      discount: money((rounded.subtotals[position] as Decimal).minus(rounded.totals[position] as Decimal)),
+      total: money(rounded.totals[position] as Decimal),
+      taxRate: line.product.taxRate.toString(),
+      tax: money(taxes[position] as Decimal),
+      nearMisses: nearMisses.filter((miss) => miss.lines.includes(line.index)),
+    };
+  });
+  return {
+    currency: context.currency,
+    baseCurrency: context.baseCurrency,
+    rate: context.rate.toString(),
+    at: request.at,
+    timeZone: context.timeZone,
+    taxIncluded: context.taxIncluded,
+    stacking: context.stacking,
+    lines: pricedLines,
+    subtotal: money(subtotal),
+    discount: money(subtotal.minus(linesTotal)),
+    tax: money(tax),
+    shippingCharge: money(charge),
+    shippingDiscount: money(shippingDiscount),
+    shipping: money(shippingCharged),
+    total: money(total),
+    rulesUsed: applied.map((rule) => rule.ruleId),
+    approximate: lineOutcome.approximate,
+    validUntil: nextChangeOf(lines, request),
+    explanations: { applied, nearMisses, coupons: [] },
+  };
+}
+
+/** Step 2: the unit price of each line, in base currency and as the cart shows it. */
+function unitPrices(lines: readonly ResolvedLine[], conditions: ConditionCache, context: PricingContext): UnitPrices {
+  const result: UnitPrices = { base: [], unit: [], rule: [] };
+  for (const line of lines) {
+    const base = toCartMoney(context, line.product.price);
+    const choice = line.prices.length > 0 ? chooseUnitPrice(line.product, line.prices, conditions) : undefined;
+    result.base.push(base);
+    result.unit.push(choice?.rule ? toCartMoney(context, choice.price) : base);
+    result.rule.push(choice?.rule);
+  }
+  return result;
+}
+
+/** Eligible units in the cart per tiered rule in force. */
+function countTierUnits(
+  lines: readonly ResolvedLine[],
+  inForce: readonly (readonly CompiledRule[])[],
+): Map<number, number> {
+  const counts = new Map<number, number>();
+  lines.forEach((line, position) => {
+    for (const rule of inForce[position] as CompiledRule[]) {
+      if (rule.kind === 'tiered') counts.set(rule.ordinal, (counts.get(rule.ordinal) ?? 0) + line.qty);
+    }
+  });
+  return counts;
+}
+
+interface LineAmounts {
+  /** Exact amount of each line after line rules. */
+  amounts: Decimal[];
+  /** Exact amount per rule taken off each line, in the order applied. */
+  parts: Map<CompiledRule, Decimal>[];
+}
+
+function summariseLots(lines: readonly ResolvedLine[], outcome: LineRuleOutcome): LineAmounts {
+  const position = new Map(lines.map((line, at) => [line.index, at]));
+  const amounts = lines.map(() => ZERO);
+  const parts = lines.map(() => new Map<CompiledRule, Decimal>());
+  for (const lot of outcome.lots) {
+    const at = position.get(lot.line) as number;
+    amounts[at] = (amounts[at] as Decimal).plus(lot.price.times(lot.qty));
+    const lineParts = parts[at] as Map<CompiledRule, Decimal>;
+    for (const part of lot.discounts) {
+      lineParts.set(part.rule, (lineParts.get(part.rule) ?? ZERO).plus(part.amount.times(lot.qty)));
+    }
+  }
+  return { amounts, parts };
+}
+
+function uniqueInForce(
+  lines: readonly ResolvedLine[],
+  pick: (line: ResolvedLine) => readonly CompiledRule[],
+  conditions: ConditionCache,
+): CompiledRule[] {
+  const found = new Map<number, CompiledRule>();
+  for (const line of lines) {
+    for (const rule of pick(line))
+      if (!found.has(rule.ordinal) && conditions.inForce(rule)) found.set(rule.ordinal, rule);
+  }
+  return [...found.values()].sort((a, b) => a.ordinal - b.ordinal);
+}
+
+interface RoundedLines {
+  subtotals: Decimal[];
+  totals: Decimal[];
+  /** Per line: each rule's rounded part, adding up to subtotal − total. */
+  discounts: AppliedDiscount[][];
+  /** Per line: each rule's rounded part (for the cart summary). */
+  ruleParts: Map<CompiledRule, Decimal>[];
+}
+
+/** Step 5: line totals that add up to the rounded cart amount, and discount parts that add up per line. */
+function roundLines(
+  lines: readonly ResolvedLine[],
+  prices: UnitPrices,
+  afterLineRules: LineAmounts,
+  thresholds: ThresholdOutcome,
+  say: Words,
+  money: (value: Decimal) => string,
+): RoundedLines {
+  const currency = say.currency;
+  const subtotals = lines.map((line, position) => (prices.unit[position] as Decimal).times(line.qty));
+  const exact = lines.map((line, position) => {
+    let amount = afterLineRules.amounts[position] as Decimal;
+    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
+    return settle(amount);
+  });
+  const totals = roundToSum(exact, currency);
+  const ruleParts: Map<CompiledRule, Decimal>[] = [];
+  const discounts: AppliedDiscount[][] = [];
+  lines.forEach((line, position) => {
+    const parts = new Map(afterLineRules.parts[position]);
+    for (const part of thresholds.parts.get(line.index) ?? []) {
+      parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
+    }
+    const rules = [...parts.keys()];
+    const target = (subtotals[position] as Decimal).minus(totals[position] as Decimal);
+    const roundedParts = rules.length > 0 ? roundToSum([...parts.values()], currency, target) : [];
+    const byRule = new Map<CompiledRule, Decimal>();
+    const lineDiscounts: AppliedDiscount[] = [];
+    rules.forEach((rule, at) => {
+      const amount = roundedParts[at] as Decimal;
+      byRule.set(rule, amount);
+      if (amount.isZero()) return;
+      lineDiscounts.push({
+        ruleId: rule.id,
+        kind: rule.kind,
+        ...(rule.name ? { name: rule.name } : {}),
+        amount: money(amount),
+        text: appliedText(rule, say, amount),
+      });
+    });
+    ruleParts.push(byRule);
+    discounts.push(lineDiscounts);
+  });
+  return { subtotals, totals, discounts, ruleParts };
+}
+
+/** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
+function lineTax(amount: Decimal, rate: Decimal, context: PricingContext): Decimal {
+  if (rate.isZero() || amount.isZero()) return ZERO;
+  const tax = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
+  return roundMoney(tax, context.currency);
+}
+
+function appliedRules(
+  lines: readonly ResolvedLine[],
+  prices: UnitPrices,
+  rounded: RoundedLines,
+  shipping: ShippingOutcome,
+  shippingDiscount: Decimal,
+  say: Words,
+  money: (value: Decimal) => string,
+): AppliedRule[] {
+  const byRule = new Map<CompiledRule, { amount: Decimal; lines: number[] }>();
+  const add = (rule: CompiledRule, amount: Decimal, line?: number) => {
+    const entry = byRule.get(rule) ?? { amount: ZERO, lines: [] };
+    entry.amount = entry.amount.plus(amount);
+    if (line !== undefined && !entry.lines.includes(line)) entry.lines.push(line);
+    byRule.set(rule, entry);
+  };
+  lines.forEach((line, position) => {
+    const rule = prices.rule[position];
+    const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
+    if (rule && !saved.isZero()) add(rule, saved, line.index);
+    for (const [partRule, amount] of rounded.ruleParts[position] as Map<CompiledRule, Decimal>) {
+      if (!amount.isZero()) add(partRule, amount, line.index);
+    }
+  });
+  if (!shippingDiscount.isZero()) {
+    const parts = roundToSum(
+      shipping.parts.map((part) => part.amount),
+      say.currency,
+      shippingDiscount,
+    );
+    shipping.parts.forEach((part, at) => {
+      add(part.rule, parts[at] as Decimal);
+    });
+  }
+  return [...byRule.entries()]
+    .sort((a, b) => a[0].ordinal - b[0].ordinal)
+    .map(([rule, entry]) => ({
+      ruleId: rule.id,
+      kind: rule.kind,
+      ...(rule.name ? { name: rule.name } : {}),
+      amount: money(entry.amount),
+      text: appliedText(rule, say, entry.amount),
+      lines: entry.lines,
+    }));
+}
+
+/** The first change after `at` of any rule that can concern this cart. */
+function nextChangeOf(lines: readonly ResolvedLine[], request: PricingRequest): number | null {
+  let next: number | null = null;
+  const seen = new Set<number>();
+  for (const line of lines) {
+    for (const rule of line.all) {
+      if (rule.schedule.always || seen.has(rule.ordinal)) continue;
+      seen.add(rule.ordinal);
+      const change = rule.schedule.nextChange(request.at, request.index.zones, request.context.timeZone);
+      if (change !== null && (next === null || change < next)) next = change;
+    }
+  }
+  return next;
+}
+
+export type { CartLine };

@@ -1,0 +1,78 @@
+import { type CartLine, ProductRulesCache } from './cart-lines';
+import { Catalog, type ProductSource } from './catalog';
+import { createContext, type PricingContext, type PricingOptions } from './context';
+import { runPricing } from './pipeline';
+import type { PricedCart } from './result';
+import { indexRules, RuleIndex } from './rule-index';
+import type { DealMemo } from './stacking';
+
+export interface PriceCartInput extends PricingOptions {
+  /** The moment priced, epoch ms (the engine never reads a clock). */
+  at: number;
+  lines: readonly CartLine[];
+  /** SKU → product, or a Catalog kept between calls. */
+  products: ProductSource | Catalog;
+  /** Rules as JSON (validated here) or an index built once with indexRules. */
+  rules: RuleIndex | readonly unknown[];
+}
+
+export interface SessionOptions extends PricingOptions {
+  products: ProductSource | Catalog;
+  rules: RuleIndex | readonly unknown[];
+}
+
+/** Best-deal answers kept per session; the oldest go first beyond this. */
+const MEMO_SIZE = 256;
+
+/**
+ * One checkout's pricing, for callers that price the same cart again and again (a terminal
+ * on every scan, a storefront cart page). It keeps what does not change between prices of
+ * one checkout — products parsed, rule candidates per SKU, best-deal answers by their inputs
+ * — and recomputes the rest, so a scan costs well under a first price. The customer, coupons
+ * and currency are fixed for a session: new facts mean a new session (as the checkout cache
+ * of a terminal does). `at` and the lines are passed on every call; nothing else is kept.
+ */
+export class PricingSession {
+  readonly index: RuleIndex;
+  readonly context: PricingContext;
+  private readonly products: ProductRulesCache;
+  private readonly memo: DealMemo = new Map();
+
+  constructor(options: SessionOptions) {
+    this.context = createContext(options);
+    this.index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
+    const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
+    this.products = new ProductRulesCache(this.index, catalog);
+  }
+
+  price(at: number, lines: readonly CartLine[]): PricedCart {
+    if (this.memo.size > MEMO_SIZE) this.memo.delete(this.memo.keys().next().value as string);
+    return runPricing({
+      index: this.index,
+      products: this.products,
+      context: this.context,
+      at,
+      lines,
+      memo: this.memo,
+    });
+  }
+}
+
+/**
+ * Prices a cart: unit prices, line rules with the best deal, cart thresholds, rounding, tax,
+ * shipping and totals, with explanations. Throws ValidationError (with `issues`) for bad input.
+ */
+export function priceCart(input: PriceCartInput): PricedCart {
+  const { at, lines, ...options } = input;
+  const session = new PricingSession(options);
+  return runPricing({
+    index: session.index,
+    products: new ProductRulesCache(
+      session.index,
+      input.products instanceof Catalog ? input.products : new Catalog(input.products),
+    ),
+    context: session.context,
+    at,
+    lines,
+  });
+}

@@ -1,0 +1,114 @@
+import { CompiledRule, type ProductRef } from './compile';
+import type { Rule } from './rule-schema';
+import { TimeZones } from './time-zones';
+import { parseRules } from './validate';
+
+/**
+ * Rules filed by SKU and by category, so pricing a cart looks only at the rules that can
+ * apply to its products: cost follows the eligible rules, not all rules. Immutable once
+ * built; it also keeps the zone offsets and recurrence dates it has learnt (pure caches).
+ */
+export class RuleIndex {
+  readonly rules: readonly CompiledRule[];
+  readonly zones = new TimeZones();
+  private readonly bySku = new Map<string, CompiledRule[]>();
+  private readonly byCategory = new Map<string, CompiledRule[]>();
+  private readonly everywhere: CompiledRule[] = [];
+  private readonly byId = new Map<string, CompiledRule>();
+  private readonly byCoupon = new Map<string, CompiledRule[]>();
+  /** Codes of coupons that are not combined with other coupons. */
+  readonly soloCoupons: ReadonlySet<string>;
+
+  constructor(rules: readonly Rule[]) {
+    this.rules = rules.map((rule, ordinal) => new CompiledRule(rule, ordinal));
+    const solo = new Set<string>();
+    for (const rule of this.rules) {
+      this.byId.set(rule.id, rule);
+      for (const code of rule.coupons ?? []) {
+        push(this.byCoupon, code, rule);
+        if (!rule.stackable) solo.add(code);
+      }
+      const keys = rule.indexKeys();
+      if (keys.everything) {
+        this.everywhere.push(rule);
+        continue;
+      }
+      for (const sku of keys.skus) push(this.bySku, sku, rule);
+      for (const category of keys.categories) push(this.byCategory, category, rule);
+    }
+    this.soloCoupons = solo;
+  }
+
+  get size(): number {
+    return this.rules.length;
+  }
+
+  rule(id: string): CompiledRule | undefined {
+    return this.byId.get(id);
+  }
+
+  /** Rules whose time window holds at any instant of [from, to]: what a terminal's checkout cache loads. */
+  activeDuring(from: number, to: number, timeZone: string): Rule[] {
+    return this.rules
+      .filter((rule) => rule.schedule.always || rule.schedule.isActiveDuring(from, to, this.zones, timeZone))
+      .map((rule) => rule.rule);
+  }
+
+  /** The next instant after `from` at which any rule starts or stops, or null. */
+  nextChange(from: number, timeZone: string): number | null {
+    let next: number | null = null;
+    for (const rule of this.rules) {
+      if (rule.schedule.always) continue;
+      const change = rule.schedule.nextChange(from, this.zones, timeZone);
+      if (change !== null && (next === null || change < next)) next = change;
+    }
+    return next;
+  }
+
+  /** Rules unlocked by a coupon code (normalised), in rule order. */
+  rulesWithCoupon(code: string): readonly CompiledRule[] {
+    return this.byCoupon.get(code) ?? [];
+  }
+
+  /** Rules that can apply to a product (scope only; time and customer are checked later), in rule order. */
+  candidatesFor(product: ProductRef): CompiledRule[] {
+    const sources: CompiledRule[][] = [];
+    const bySku = this.bySku.get(product.sku);
+    if (bySku) sources.push(bySku);
+    for (const category of product.categories) {
+      const byCategory = this.byCategory.get(category);
+      if (byCategory) sources.push(byCategory);
+    }
+    if (this.everywhere.length > 0) sources.push(this.everywhere);
+    if (sources.length === 0) return [];
+    const found: CompiledRule[] = [];
+    if (sources.length === 1) {
+      for (const rule of sources[0] as CompiledRule[]) if (rule.appliesToProduct(product)) found.push(rule);
+      return found;
+    }
+    const seen = new Set<number>();
+    for (const source of sources) {
+      for (const rule of source) {
+        if (seen.has(rule.ordinal)) continue;
+        seen.add(rule.ordinal);
+        if (rule.appliesToProduct(product)) found.push(rule);
+      }
+    }
+    return found.sort((a, b) => a.ordinal - b.ordinal);
+  }
+}
+
+function push(map: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {
+  const list = map.get(key);
+  if (list) list.push(rule);
+  else map.set(key, [rule]);
+}
+
+/** Validates rules (ValidationError naming rules[i].field) and files them for pricing. */
+export function indexRules(rules: unknown): RuleIndex {
+  return new RuleIndex(parseRules(rules));
+}
+
+export function isRuleIndex(value: unknown): value is RuleIndex {
+  return value instanceof RuleIndex;
+}
