@@ -44,6 +44,8 @@ export interface CheckoutCache {
   products: Map<string, PricingProduct>;
   rules: Map<string, RuleRecord>;
   shown: Record<string, ShownLine>;
+  /** Bumped whenever items are loaded into the cache (in memory only): a pricer built before is stale. */
+  version: number;
 }
 
 export type RebuildReason = 'opened' | 'window' | 'customer' | 'snapshot';
@@ -109,6 +111,7 @@ export class CheckoutCacheStore {
       products,
       rules,
       shown: JSON.parse(row.last_lines) as Record<string, ShownLine>,
+      version: 0,
     };
   }
 
@@ -239,6 +242,7 @@ export class WindowedCaches {
       products: new Map(),
       rules: new Map(),
       shown: previous?.shown ?? {},
+      version: (previous?.version ?? 0) + 1,
     };
     const unique = [...new Set(skus)];
     this.loadItems(cache, unique);
@@ -255,6 +259,7 @@ export class WindowedCaches {
     const products: PricingProduct[] = [];
     const rules: RuleRecord[] = [];
     const timeZone = this.deps.timeZone();
+    cache.version++;
     for (const sku of skus) {
       const product = this.deps.catalog.product(sku);
       if (!product) continue;

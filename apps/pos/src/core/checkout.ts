@@ -9,7 +9,7 @@ import { parseAmount, sum, toFixed } from './money';
 import type { OutboxStore } from './outbox';
 import type { Clock } from './platform/clock';
 import type { Db } from './platform/db';
-import type { PricedCart, PricedLine, Pricing } from './pricing';
+import type { CheckoutPricer, PricedCart, PricedLine, Pricing } from './pricing';
 import { receiptView } from './receipt';
 import { normalizeCoupon } from './rule-meta';
 import type { SalesStore } from './sales';
@@ -68,6 +68,7 @@ const REBUILD_MESSAGES: Record<Exclude<RebuildReason, 'opened' | 'customer'>, st
  */
 export class Checkout {
   private cancelTimer: (() => void) | null = null;
+  private pricerMemo: { cache: CheckoutCache; version: number; pricer: CheckoutPricer } | null = null;
 
   constructor(private readonly deps: CheckoutDeps) {}
 
@@ -105,19 +106,22 @@ export class Checkout {
     const rules = this.deps.catalog
       .rulesForItem(product.sku, product.category, window)
       .filter((rule) => this.deps.pricing.activeDuring(rule, window, store.timeZone));
-    const priced = this.deps.pricing.price({
-      at: now,
-      store,
-      currency: cart?.currency ?? store.currency,
-      rates: this.deps.catalog.rates(),
-      customer: cart?.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
-      coupons: cart?.coupons ?? [],
-      lines: [{ id: 'price-check', sku: product.sku, qty: 1 }],
-      products: new Map([
-        [product.sku, { sku: product.sku, price: product.price, category: product.category, taxRate: product.taxRate }],
-      ]),
-      rules,
-    });
+    const priced = this.deps.pricing
+      .pricer({
+        store,
+        currency: cart?.currency ?? store.currency,
+        rates: this.deps.catalog.rates(),
+        customer: cart?.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
+        coupons: cart?.coupons ?? [],
+        products: new Map([
+          [
+            product.sku,
+            { sku: product.sku, price: product.price, category: product.category, taxRate: product.taxRate },
+          ],
+        ]),
+        rules,
+      })
+      .price(now, [{ id: 'price-check', sku: product.sku, qty: 1 }]);
     const line = priced.lines[0];
     const next = this.deps.pricing.nextChange(rules, now, store.timeZone);
     return {
@@ -227,13 +231,15 @@ export class Checkout {
 
   resume(cartId: string): CheckoutView {
     const open = this.deps.carts.open();
-    if (open && open.id !== cartId) {
+    if (open?.id === cartId) return this.evaluate(open, null);
+    if (this.deps.carts.get(cartId)?.status !== 'parked') {
+      throw new TerminalError('CART_NOT_FOUND', 'That parked sale is no longer parked.', { cartId });
+    }
+    if (open) {
       if (open.lines.length > 0) this.park(open.label);
       else this.deps.carts.cancel(open.id, this.deps.clock.now());
     }
-    if (!this.deps.carts.resume(cartId, this.deps.clock.now()) && open?.id !== cartId) {
-      throw new TerminalError('CART_NOT_FOUND', 'That parked sale is no longer parked.', { cartId });
-    }
+    this.deps.carts.resume(cartId, this.deps.clock.now());
     return this.evaluateOpen({ cause: { message: 'The parked sale was resumed' } });
   }
 
@@ -440,23 +446,13 @@ export class Checkout {
       now,
     );
     const { cache } = prepared;
-    const priced = this.deps.pricing.price({
-      at: now,
-      store,
-      currency: cart.currency,
-      rates: this.deps.catalog.rates(),
-      customer: cart.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
-      coupons: cart.coupons,
-      lines: cart.lines,
-      products: cache.products,
-      rules: [...cache.rules.values()],
-    });
+    const priced = this.pricerFor(cache, cart, store).price(now, cart.lines);
     const rebuildMessage =
       prepared.rebuilt === 'window' || prepared.rebuilt === 'snapshot' ? REBUILD_MESSAGES[prepared.rebuilt] : null;
     const notice = this.notice(cause?.message ?? rebuildMessage, cache, priced, cart);
     this.deps.caches.remember(cache, shownLines(priced));
     const countdown = this.countdown(cache, priced, now, store);
-    if (cart.status === 'open') this.schedule(cache, now, store);
+    if (cart.status === 'open') this.schedule(cache, priced, now);
     const lines = priced.lines.map((line) => this.lineView(line));
     const paid = sum(cart.tenders.map((t) => t.amount));
     return {
@@ -478,6 +474,7 @@ export class Checkout {
       due: toFixed(Decimal.max(0, new Decimal(priced.total).minus(paid)), cart.currency),
       countdown,
       notice,
+      notes: priced.notes,
       pricing: {
         snapshotSeq: cache.snapshotSeq,
         windowStart: cache.window.start,
@@ -509,10 +506,8 @@ export class Checkout {
   }
 
   private countdown(cache: CheckoutCache, priced: PricedCart, now: number, store: StoreSettings): CountdownView | null {
-    const horizon = this.deps.countdownMs ?? 600_000;
-    const rules = [...cache.rules.values()];
-    const next = this.deps.pricing.nextChange(rules, now, store.timeZone);
-    if (next === null || next - now > horizon) return null;
+    const next = priced.validUntil;
+    if (next === null || next - now > (this.deps.countdownMs ?? 600_000)) return null;
     const ending = new Map<string, string>();
     const lineIds: string[] = [];
     for (const line of priced.lines) {
@@ -529,11 +524,27 @@ export class Checkout {
     return { at: next, label: labels.length === 1 ? `${labels[0]} ends` : `${labels.length} offers end`, lineIds };
   }
 
-  /** Re-price the open checkout at its next price change or when its window ends. */
-  private schedule(cache: CheckoutCache, now: number, store: StoreSettings): void {
+  /** The engine session of the open checkout, rebuilt only when its cache or customer facts changed. */
+  private pricerFor(cache: CheckoutCache, cart: Cart, store: StoreSettings): CheckoutPricer {
+    const memo = this.pricerMemo;
+    if (memo && memo.cache === cache && memo.version === cache.version) return memo.pricer;
+    const pricer = this.deps.pricing.pricer({
+      store,
+      currency: cart.currency,
+      rates: this.deps.catalog.rates(),
+      customer: cart.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
+      coupons: cart.coupons,
+      products: cache.products,
+      rules: [...cache.rules.values()],
+    });
+    this.pricerMemo = { cache, version: cache.version, pricer };
+    return pricer;
+  }
+
+  /** Re-price the open checkout when a price switches (engine's validUntil) or its window ends. */
+  private schedule(cache: CheckoutCache, priced: PricedCart, now: number): void {
     this.stopTimer();
-    const next = this.deps.pricing.nextChange([...cache.rules.values()], now, store.timeZone);
-    const at = Math.min(next ?? Number.POSITIVE_INFINITY, cache.window.end + 1);
+    const at = Math.min(priced.validUntil ?? Number.POSITIVE_INFINITY, cache.window.end + 1);
     this.cancelTimer = this.deps.clock.setTimeout(() => {
       this.cancelTimer = null;
       this.tick();
@@ -633,12 +644,12 @@ export class Checkout {
 
   private couponViews(cart: Cart, priced: PricedCart | null): CouponView[] {
     return cart.coupons.map((code) => {
-      const applied = priced?.couponsApplied.has(normalizeCoupon(code)) ?? false;
-      const note = applied
-        ? 'Applied'
-        : (priced?.notes.find((n) => n.toLowerCase().includes(normalizeCoupon(code))) ??
-          'Nothing in the sale qualifies yet');
-      return { code, applied, note };
+      const outcome = priced?.coupons.find((c) => normalizeCoupon(c.code) === normalizeCoupon(code));
+      return {
+        code,
+        applied: outcome?.applied ?? false,
+        note: outcome?.text ?? 'Nothing in the sale qualifies yet',
+      };
     });
   }
 
@@ -677,6 +688,7 @@ export class Checkout {
       due: zero,
       countdown: null,
       notice: null,
+      notes: [],
       pricing: null,
       lastLineId: null,
     };

@@ -1,10 +1,10 @@
 import {
   Decimal,
+  type PricedCart as EnginePricedCart,
   isActiveAt,
   isActiveDuring,
   nextPriceChange,
   PricingSession,
-  type PricedCart as EnginePricedCart,
   type Rule,
   validateRule,
 } from '@till/engine';
@@ -100,7 +100,13 @@ function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedC
         }
       }
       for (const d of line.discounts) {
-        discounts.push({ ruleId: d.ruleId, label: d.name ?? d.text, detail: d.text, amount: d.amount, kind: 'discount' });
+        discounts.push({
+          ruleId: d.ruleId,
+          label: d.name ?? d.text,
+          detail: d.text,
+          amount: d.amount,
+          kind: 'discount',
+        });
       }
       return {
         id: ids[index] ?? String(index),

@@ -111,6 +111,21 @@ export function toStoreSettings(raw: unknown): StoreSettings {
   return storeSchema.parse(unwrap(raw, 'store'));
 }
 
+/** What the replica asks of a change besides parsing it: the engine's word on a rule. */
+export interface ReplicaChecks {
+  /** Why the pricing engine refuses this rule, or null. */
+  ruleProblem(body: Record<string, unknown>): string | null;
+}
+
+function checkedRule(raw: unknown, checks: ReplicaChecks): Record<string, unknown> {
+  const rule = unwrap(raw, 'rule');
+  if (!rule || typeof rule !== 'object') throw new Error('rule payload is not an object');
+  const problem = checks.ruleProblem(rule as Record<string, unknown>);
+  if (problem)
+    throw new Error(`rule ${(rule as { id?: unknown }).id ?? '?'} refused by the pricing engine: ${problem}`);
+  return rule as Record<string, unknown>;
+}
+
 export interface ApplyOutcome {
   /** The change touched pricing data (prices, rules): checkout caches built before it are an older snapshot. */
   pricing: boolean;
@@ -123,6 +138,7 @@ export function applyChange(
   catalog: CatalogStore,
   settings: SettingsStore,
   now: number,
+  checks: ReplicaChecks,
 ): ApplyOutcome {
   const currency = settings.get('store')?.currency ?? 'USD';
   const { seq, payload } = change;
@@ -145,12 +161,9 @@ export function applyChange(
     }
     case 'rule.upserted':
     case 'rule.created':
-    case 'rule.updated': {
-      const rule = unwrap(payload, 'rule');
-      if (!rule || typeof rule !== 'object') throw new Error('rule payload is not an object');
-      catalog.upsertRule(rule as Record<string, unknown>, seq);
+    case 'rule.updated':
+      catalog.upsertRule(checkedRule(payload, checks), seq);
       return { pricing: true, skipped: false };
-    }
     case 'rule.removed':
     case 'rule.deleted':
       catalog.removeRule(idSchema.parse(unwrap(payload, 'rule')).id);
@@ -200,6 +213,7 @@ export function applySnapshotItem(
   catalog: CatalogStore,
   settings: SettingsStore,
   now: number,
+  checks: ReplicaChecks,
 ): void {
   const currency = settings.get('store')?.currency ?? 'USD';
   switch (section) {
@@ -216,7 +230,7 @@ export function applySnapshotItem(
       catalog.upsertProduct(toProductRecord(item, currency), seq);
       return;
     case 'rules':
-      catalog.upsertRule(unwrap(item, 'rule') as Record<string, unknown>, seq);
+      catalog.upsertRule(checkedRule(item, checks), seq);
       return;
     case 'customers':
       catalog.upsertCustomer(toCustomerRecord(item), seq);

@@ -2,7 +2,7 @@ import type { CatalogStore } from './catalog';
 import type { OutboxEnvelope, OutboxStore, Settlement } from './outbox';
 import type { Clock } from './platform/clock';
 import type { Db } from './platform/db';
-import { applyChange, applySnapshotItem, type FeedChange } from './replica-changes';
+import { applyChange, applySnapshotItem, type FeedChange, type ReplicaChecks } from './replica-changes';
 import type { SettingsStore } from './settings';
 
 /** A snapshot the server is sending: after commit, the cursor is `asOf`. */
@@ -48,6 +48,7 @@ export class SqliteSyncStore {
     private readonly settings: SettingsStore,
     private readonly outbox: OutboxStore,
     private readonly clock: Clock,
+    private readonly checks: ReplicaChecks,
     /** Outbox kinds the server understands; others wait in the outbox until it does. */
     private readonly uploadKinds: readonly string[] = ['sale', 'return', 'cash_count'],
   ) {}
@@ -89,7 +90,7 @@ export class SqliteSyncStore {
         try {
           // A savepoint per change: one bad payload is skipped without undoing the others.
           this.db.transaction(() => {
-            if (applyChange(change, this.catalog, this.settings, now).pricing) pricingSeq = change.seq;
+            if (applyChange(change, this.catalog, this.settings, now, this.checks).pricing) pricingSeq = change.seq;
           });
         } catch (error) {
           problems.push({ seq: change.seq, type: change.type, message: (error as Error).message });
@@ -145,6 +146,7 @@ export class SqliteSyncStore {
               this.catalog,
               this.settings,
               now,
+              this.checks,
             );
           } catch (error) {
             problems.push({ seq: info.asOf, type: `snapshot.${section}`, message: (error as Error).message });

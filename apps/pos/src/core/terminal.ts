@@ -62,7 +62,9 @@ export function createTerminal(options: TerminalOptions): Terminal {
   const carts = new CartStore(db);
   const outbox = new OutboxStore(db);
   const sales = new SalesStore(db);
-  const syncStore = new SqliteSyncStore(db, catalog, settings, outbox, clock);
+  const syncStore = new SqliteSyncStore(db, catalog, settings, outbox, clock, {
+    ruleProblem: (body) => pricing.invalidReason(body),
+  });
 
   const status = (): TerminalStatusView => {
     const store = settings.get('store');

@@ -26,7 +26,10 @@ export function httpTill(base = ''): TillApi {
       const source = new EventSource(`${base}/api/events`);
       source.onmessage = (message) => listener(JSON.parse(message.data) as TerminalEvent);
       source.onerror = () =>
-        listener({ type: 'outOfSync', message: 'The terminal’s local service does not answer. Is `pnpm pos` still running?' });
+        listener({
+          type: 'outOfSync',
+          message: 'The terminal’s local service does not answer. Is `pnpm pos` still running?',
+        });
       return () => source.close();
     },
   };

@@ -5,7 +5,16 @@ import type { TillApi } from '../shell/ipc';
 /** Which part of the screen an error belongs to: it is shown there, in words. */
 export type ErrorPlace = 'scan' | 'customer' | 'coupon' | 'tender' | 'dialog' | 'signIn' | 'global';
 
-export type DialogKind = 'search' | 'customer' | 'coupon' | 'priceCheck' | 'parked' | 'park' | 'return' | 'noSale' | 'help';
+export type DialogKind =
+  | 'search'
+  | 'customer'
+  | 'coupon'
+  | 'priceCheck'
+  | 'parked'
+  | 'park'
+  | 'return'
+  | 'noSale'
+  | 'help';
 
 export interface UiState {
   status: TerminalStatusView | null;

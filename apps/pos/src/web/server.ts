@@ -95,7 +95,10 @@ export async function startWebTerminal(options: {
 
   async function handleApi(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     if (!sameOrigin(req)) {
-      sendJson(res, 403, { ok: false, error: { code: 'FORBIDDEN', message: 'Operations are only for this terminal’s own page.' } });
+      sendJson(res, 403, {
+        ok: false,
+        error: { code: 'FORBIDDEN', message: 'Operations are only for this terminal’s own page.' },
+      });
       return;
     }
     if (name === 'events' && req.method === 'GET') {
@@ -114,11 +117,17 @@ export async function startWebTerminal(options: {
       return;
     }
     if (req.method !== 'POST') {
-      sendJson(res, 405, { ok: false, error: { code: 'METHOD_NOT_ALLOWED', message: 'Operations are called with POST.' } });
+      sendJson(res, 405, {
+        ok: false,
+        error: { code: 'METHOD_NOT_ALLOWED', message: 'Operations are called with POST.' },
+      });
       return;
     }
     if (!KNOWN.has(name)) {
-      sendJson(res, 404, { ok: false, error: { code: 'UNKNOWN_OPERATION', message: `There is no operation called "${name}".` } });
+      sendJson(res, 404, {
+        ok: false,
+        error: { code: 'UNKNOWN_OPERATION', message: `There is no operation called "${name}".` },
+      });
       return;
     }
     if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {

@@ -38,7 +38,8 @@ export function App({ api }: { api: TillApi }) {
       set((s) => ({
         checkout: view,
         notice: view.notice ?? (view.cartId === s.checkout?.cartId ? s.notice : null),
-        selectedLineId: view.lastLineId ?? (view.lines.some((l) => l.id === s.selectedLineId) ? s.selectedLineId : null),
+        selectedLineId:
+          view.lastLineId ?? (view.lines.some((l) => l.id === s.selectedLineId) ? s.selectedLineId : null),
       })),
     [set],
   );

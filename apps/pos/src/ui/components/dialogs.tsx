@@ -2,13 +2,7 @@ import Decimal from 'decimal.js';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDateTime, formatMoney, formatTime } from '../../core/format';
-import type {
-  ParkedCartView,
-  PriceCheckView,
-  ProductView,
-  ReceiptView,
-  ReturnableSaleView,
-} from '../../core/views';
+import type { ParkedCartView, PriceCheckView, ProductView, ReceiptView, ReturnableSaleView } from '../../core/views';
 import type { DialogKind, UiContext } from '../state';
 import { KEYS } from './app';
 import { ReceiptPanel } from './done';
@@ -257,7 +251,9 @@ function PriceCheckDialog({ ctx }: { ctx: UiContext }) {
               {n}
             </div>
           ))}
-          {check.nextChange ? <div class="note">Next price change at {formatTime(check.nextChange.at, zone)}</div> : null}
+          {check.nextChange ? (
+            <div class="note">Next price change at {formatTime(check.nextChange.at, zone)}</div>
+          ) : null}
         </div>
       ) : null}
     </>
@@ -355,7 +351,13 @@ function ReturnDialog({ ctx }: { ctx: UiContext }) {
     const lines = Object.entries(qty)
       .filter(([, n]) => n > 0)
       .map(([index, n]) => ({ index: Number(index), qty: n }));
-    const result = await ctx.api.returns.complete({ receiptNumber: sale.receiptNumber, lines, method, reason, restock });
+    const result = await ctx.api.returns.complete({
+      receiptNumber: sale.receiptNumber,
+      lines,
+      method,
+      reason,
+      restock,
+    });
     if (!result.ok) return ctx.fail('dialog', result.error);
     ctx.set({ error: null });
     setReceipt(result.value);
@@ -369,7 +371,9 @@ function ReturnDialog({ ctx }: { ctx: UiContext }) {
     );
   }
   const refund = sale
-    ? sale.lines.reduce((total, l) => total.plus(new Decimal(l.unitRefund).times(qty[l.index] ?? 0)), new Decimal(0)).toFixed()
+    ? sale.lines
+        .reduce((total, l) => total.plus(new Decimal(l.unitRefund).times(qty[l.index] ?? 0)), new Decimal(0))
+        .toFixed()
     : '0';
   return (
     <>

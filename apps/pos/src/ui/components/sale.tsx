@@ -351,7 +351,11 @@ function SidePanel({ ctx }: { ctx: UiContext }) {
         </span>
       </div>
       {checkout?.countdown ? (
-        <Countdown at={checkout.countdown.at} label={checkout.countdown.label} offset={state.status?.clockOffsetMs ?? 0} />
+        <Countdown
+          at={checkout.countdown.at}
+          label={checkout.countdown.label}
+          offset={state.status?.clockOffsetMs ?? 0}
+        />
       ) : null}
       <button
         type="button"

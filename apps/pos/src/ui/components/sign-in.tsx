@@ -19,7 +19,9 @@ export function SignIn({ ctx }: { ctx: UiContext }) {
       <form onSubmit={submit}>
         <h1>Sign in to sell</h1>
         <p class="muted">
-          {status?.store ? `${status.store.name} · terminal ${status.terminal?.name ?? '—'}` : 'This terminal has no store yet.'}
+          {status?.store
+            ? `${status.store.name} · terminal ${status.terminal?.name ?? '—'}`
+            : 'This terminal has no store yet.'}
         </p>
         <label for="cashier">Cashier name</label>
         <input
