@@ -38,7 +38,7 @@ export function Dialogs({ ctx }: { ctx: UiContext }) {
     help: <HelpDialog />,
   }[kind];
   return (
-    <div class="overlay" onClick={(e) => e.target === e.currentTarget && close()}>
+    <div class="overlay">
       <div class={`dialog dialog-${kind}`} role="dialog" aria-modal="true" aria-labelledby="dialog-title">
         <div class="dialog-head">
           <h2 id="dialog-title">{TITLES[kind]}</h2>
@@ -69,6 +69,7 @@ function Field(props: {
   onSubmit: () => void;
   placeholder?: string;
   testId: string;
+  onKeyDown?: (event: KeyboardEvent) => void;
   children?: ComponentChildren;
 }) {
   const input = useRef<HTMLInputElement>(null);
@@ -89,6 +90,7 @@ function Field(props: {
           value={props.value}
           placeholder={props.placeholder}
           onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
+          onKeyDown={props.onKeyDown}
           autocomplete="off"
           spellcheck={false}
         />
@@ -127,17 +129,16 @@ function SearchDialog({ ctx, close }: { ctx: UiContext; close: () => void }) {
     close();
   };
   return (
-    <div
-      onKeyDown={(e) => {
-        if (e.key === 'ArrowDown') setActive((a) => Math.min(results.length - 1, a + 1));
-        if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
-      }}
-    >
+    <div>
       <Field
         label="Name, SKU or barcode"
         value={query}
         onInput={setQuery}
         onSubmit={() => void add(results[active])}
+        onKeyDown={(e) => {
+          if (e.key === 'ArrowDown') setActive((a) => Math.min(results.length - 1, a + 1));
+          if (e.key === 'ArrowUp') setActive((a) => Math.max(0, a - 1));
+        }}
         placeholder="e.g. merino sweater"
         testId="search-input"
       />
