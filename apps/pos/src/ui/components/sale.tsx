@@ -181,7 +181,6 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
           class={`line ${line.id === selected ? 'selected' : ''} ${changes.has(line.id) ? 'changed' : ''}`}
           data-testid="line"
           data-sku={line.sku}
-          onClick={() => ctx.set({ selectedLineId: line.id })}
         >
           <div class="line-main">
             <div class="qty-stepper">
@@ -203,7 +202,12 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
                 +
               </button>
             </div>
-            <div class="line-name">
+            <button
+              type="button"
+              class="line-name"
+              title="Choose this line (↑ ↓), then + − or Delete"
+              onClick={() => ctx.set({ selectedLineId: line.id })}
+            >
               <span class="name">{line.name}</span>
               <span class="sku">
                 {line.sku}
@@ -212,7 +216,7 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
                   ? ` · was ${formatMoney(line.basePrice, checkout.currency)}`
                   : ''}
               </span>
-            </div>
+            </button>
             <div class="line-total" data-testid="line-total">
               {formatMoney(line.total, checkout.currency)}
             </div>
@@ -221,10 +225,7 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
               class="void"
               aria-label={`Void ${line.name}`}
               title="Void this line (Delete)"
-              onClick={(e) => {
-                e.stopPropagation();
-                void voidLine(ctx, line);
-              }}
+              onClick={() => void voidLine(ctx, line)}
             >
               ×
             </button>
