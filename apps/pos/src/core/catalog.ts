@@ -29,6 +29,8 @@ export interface CustomerRecord {
 export interface RuleRecord {
   id: string;
   body: Record<string, unknown>;
+  /** Has a recurrence: its bounds alone do not say whether it is active in a window. */
+  recurring?: boolean;
 }
 
 export interface Window {
@@ -155,8 +157,8 @@ export class CatalogStore {
    * checkout cache asks the engine whether an occurrence falls inside it.
    */
   rulesForItem(sku: string, category: string, window: Window): RuleRecord[] {
-    const rows = this.db.all<{ id: string; body: string }>(
-      `SELECT r.id, r.body FROM rules r
+    const rows = this.db.all<{ id: string; body: string; recurring: number }>(
+      `SELECT r.id, r.body, r.recurring FROM rules r
         WHERE r.id IN (
                 SELECT rule_id FROM rule_targets WHERE kind = 'sku' AND value = :sku
                 UNION SELECT rule_id FROM rule_targets WHERE kind = 'category' AND value = :category
@@ -165,7 +167,11 @@ export class CatalogStore {
           AND (r.valid_to IS NULL OR r.valid_to > :start)`,
       { sku, category, start: window.start, end: window.end },
     );
-    return rows.map((row) => ({ id: row.id, body: JSON.parse(row.body) as Record<string, unknown> }));
+    return rows.map((row) => ({
+      id: row.id,
+      body: JSON.parse(row.body) as Record<string, unknown>,
+      recurring: row.recurring === 1,
+    }));
   }
 
   rulesWithCoupon(code: string): RuleRecord[] {

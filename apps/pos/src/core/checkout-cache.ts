@@ -44,7 +44,7 @@ export interface CheckoutCache {
   products: Map<string, PricingProduct>;
   rules: Map<string, RuleRecord>;
   shown: Record<string, ShownLine>;
-  /** Bumped whenever items are loaded into the cache (in memory only): a pricer built before is stale. */
+  /** Bumped whenever rules are added to the cache (in memory only): a pricer built before is stale. */
   version: number;
 }
 
@@ -259,7 +259,6 @@ export class WindowedCaches {
     const products: PricingProduct[] = [];
     const rules: RuleRecord[] = [];
     const timeZone = this.deps.timeZone();
-    cache.version++;
     for (const sku of skus) {
       const product = this.deps.catalog.product(sku);
       if (!product) continue;
@@ -274,13 +273,15 @@ export class WindowedCaches {
       for (const rule of this.deps.catalog.rulesForItem(sku, product.category, cache.window)) {
         const cached = cache.rules.get(rule.id);
         if (cached && !Array.isArray(cached.body.prices)) continue;
-        if (!cached && !this.deps.pricing.activeDuring(rule, cache.window, timeZone)) continue;
+        // The query matched the window by the rule's bounds; only a recurrence needs the engine.
+        if (!cached && rule.recurring && !this.deps.pricing.activeDuring(rule, cache.window, timeZone)) continue;
         // A price list can name 100,000 SKUs: the cache keeps the entries of the items it holds.
         const kept = Array.isArray(rule.body.prices) ? withPriceEntries(rule, cached, sku) : rule;
         cache.rules.set(rule.id, kept);
         rules.push(kept);
       }
     }
+    if (rules.length > 0) cache.version++;
     return { products, rules };
   }
 }

@@ -69,6 +69,10 @@ const REBUILD_MESSAGES: Record<Exclude<RebuildReason, 'opened' | 'customer'>, st
 export class Checkout {
   private cancelTimer: (() => void) | null = null;
   private pricerMemo: { cache: CheckoutCache; version: number; pricer: CheckoutPricer } | null = null;
+  private names: { cartId: string; bySku: Map<string, { name: string; barcode: string | null }> } = {
+    cartId: '',
+    bySku: new Map(),
+  };
 
   constructor(private readonly deps: CheckoutDeps) {}
 
@@ -453,7 +457,7 @@ export class Checkout {
     this.deps.caches.remember(cache, shownLines(priced));
     const countdown = this.countdown(cache, priced, now, store);
     if (cart.status === 'open') this.schedule(cache, priced, now);
-    const lines = priced.lines.map((line) => this.lineView(line));
+    const lines = priced.lines.map((line) => this.lineView(cart.id, line));
     const paid = sum(cart.tenders.map((t) => t.amount));
     return {
       cartId: cart.id,
@@ -610,13 +614,25 @@ export class Checkout {
     };
   }
 
-  private lineView(line: PricedLine): LineView {
-    const product = this.deps.catalog.product(line.sku);
+  /** Names and barcodes of the open checkout's items, read once per checkout. */
+  private productInfo(cartId: string, sku: string): { name: string; barcode: string | null } {
+    if (this.names.cartId !== cartId) this.names = { cartId, bySku: new Map() };
+    let info = this.names.bySku.get(sku);
+    if (!info) {
+      const product = this.deps.catalog.product(sku);
+      info = { name: product?.name ?? sku, barcode: product?.barcode ?? null };
+      this.names.bySku.set(sku, info);
+    }
+    return info;
+  }
+
+  private lineView(cartId: string, line: PricedLine): LineView {
+    const product = this.productInfo(cartId, line.sku);
     return {
       id: line.id,
       sku: line.sku,
-      name: product?.name ?? line.sku,
-      barcode: product?.barcode ?? null,
+      name: product.name,
+      barcode: product.barcode,
       qty: line.qty,
       basePrice: line.basePrice,
       unitPrice: line.unitPrice,

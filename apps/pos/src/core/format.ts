@@ -4,6 +4,7 @@
  * integer part goes through Intl as a BigInt, the fraction is kept as written.
  */
 
+/** Formatters are costly to make and immutable once made: kept per locale and currency. */
 const integerFormats = new Map<string, Intl.NumberFormat>();
 
 function integerFormat(currency: string, locale: string): Intl.NumberFormat {
@@ -21,9 +22,39 @@ function integerFormat(currency: string, locale: string): Intl.NumberFormat {
   return format;
 }
 
+/** ISO 4217 currencies whose minor unit is not 2 (cents). */
+const MINOR_UNITS: Readonly<Record<string, number>> = {
+  BIF: 0,
+  CLP: 0,
+  DJF: 0,
+  GNF: 0,
+  ISK: 0,
+  JPY: 0,
+  KMF: 0,
+  KRW: 0,
+  PYG: 0,
+  RWF: 0,
+  UGX: 0,
+  UYI: 0,
+  VND: 0,
+  VUV: 0,
+  XAF: 0,
+  XOF: 0,
+  XPF: 0,
+  BHD: 3,
+  IQD: 3,
+  JOD: 3,
+  KWD: 3,
+  LYD: 3,
+  OMR: 3,
+  TND: 3,
+  CLF: 4,
+  UYW: 4,
+};
+
 /** Minor units of a currency by ISO 4217 (USD 2, JPY 0, KWD 3). */
 export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  return MINOR_UNITS[currency] ?? 2;
 }
 
 /** "1234.5" USD → "$1,234.50"; "-3" → "-$3.00". */
