@@ -29,7 +29,11 @@ export interface App<S extends OperationSpec> {
 
 export function createApp<S extends OperationSpec>(
   spec: S,
-  options: { onUnexpectedError?: (name: string, error: unknown) => void } = {},
+  options: {
+    onUnexpectedError?: (name: string, error: unknown) => void;
+    /** Words for failures that are not TerminalErrors but are known (the database refusing a write). */
+    describeError?: (error: unknown) => TerminalErrorData | undefined;
+  } = {},
 ): App<S> {
   const handlers = new Map<string, (request: unknown) => unknown>();
 
@@ -56,6 +60,8 @@ export function createApp<S extends OperationSpec>(
     } catch (error) {
       if (error instanceof TerminalError) return failure(error.toData());
       options.onUnexpectedError?.(name, error);
+      const described = options.describeError?.(error);
+      if (described) return failure(described);
       return failure({
         code: 'INTERNAL',
         message: `Something went wrong in "${name}": ${error instanceof Error ? error.message : String(error)}`,

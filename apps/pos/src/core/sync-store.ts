@@ -1,7 +1,7 @@
 import type { CatalogStore } from './catalog';
 import type { OutboxEnvelope, OutboxStore, Settlement } from './outbox';
 import type { Clock } from './platform/clock';
-import type { Db } from './platform/db';
+import { type Db, isStorageError } from './platform/db';
 import { applyChange, applySnapshotItem, type FeedChange, type ReplicaChecks } from './replica-changes';
 import type { SettingsStore } from './settings';
 
@@ -93,6 +93,8 @@ export class SqliteSyncStore {
             if (applyChange(change, this.catalog, this.settings, now, this.checks).pricing) pricingSeq = change.seq;
           });
         } catch (error) {
+          // The database failing is not a bad change: the whole batch waits for a retry.
+          if (isStorageError(error)) throw error;
           problems.push({ seq: change.seq, type: change.type, message: (error as Error).message });
         }
       }
@@ -149,6 +151,7 @@ export class SqliteSyncStore {
               this.checks,
             );
           } catch (error) {
+            if (isStorageError(error)) throw error;
             problems.push({ seq: info.asOf, type: `snapshot.${section}`, message: (error as Error).message });
           }
         }

@@ -10,7 +10,7 @@ import { migrate } from './migrations';
 import { OPERATIONS, type Operations } from './operations';
 import { OutboxStore } from './outbox';
 import { type Clock, offsetClock, systemClock } from './platform/clock';
-import type { Db } from './platform/db';
+import { type Db, isStorageError } from './platform/db';
 import type { Pricing } from './pricing';
 import { receiptView } from './receipt';
 import { type App, createApp } from './registry';
@@ -118,7 +118,16 @@ export function createTerminal(options: TerminalOptions): Terminal {
 
   const session = (): SessionView => ({ status: status(), checkout: checkout.current() });
 
-  const app = createApp(OPERATIONS, options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {});
+  const app = createApp(OPERATIONS, {
+    ...(options.onUnexpectedError ? { onUnexpectedError: options.onUnexpectedError } : {}),
+    describeError: (error) =>
+      isStorageError(error)
+        ? {
+            code: 'STORAGE_FAILED',
+            message: `This terminal could not save that (${(error as Error).message}). Nothing was recorded; try again, and call for help if it keeps failing.`,
+          }
+        : undefined,
+  });
   app.method('session.get', () => session());
   app.method('session.signIn', ({ cashier }) => {
     settings.set('cashier', cashier);

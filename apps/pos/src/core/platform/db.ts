@@ -76,3 +76,8 @@ export function openSqliteDb(path: string): Db {
     },
   };
 }
+
+/** An error of the database itself (disk, constraint, abort), as opposed to bad data found before writing. */
+export function isStorageError(error: unknown): boolean {
+  return error instanceof Database.SqliteError;
+}
