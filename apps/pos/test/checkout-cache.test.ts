@@ -199,7 +199,12 @@ describe('dropping and rebuilding the cache', () => {
     t.clock.set(T0 + 4 * MINUTE);
     const view = await t.call('checkout.scan', { code: 'BEAR' });
     expect(view.lines[0]?.total).toBe('19.99');
-    expect(view.countdown).toEqual({ at: T0 + 5 * MINUTE, label: 'Flash BEAR ends', lineIds: [view.lines[0]?.id] });
+    expect(view.countdown).toEqual({
+      at: T0 + 5 * MINUTE,
+      label: 'Flash BEAR ends',
+      lineIds: [view.lines[0]?.id],
+      ruleIds: ['flash-bear'],
+    });
     t.clock.advance(MINUTE - 1);
     expect(events.filter((e) => e.type === 'checkout')).toEqual([]);
     t.clock.advance(1);

@@ -367,6 +367,7 @@ export class Checkout {
             sku: l.sku,
             name: l.name,
             qty: l.qty,
+            basePrice: l.basePrice,
             unitPrice: l.unitPrice,
             total: l.total,
             tax: l.tax,
@@ -459,6 +460,9 @@ export class Checkout {
     if (cart.status === 'open') this.schedule(cache, priced, now);
     const lines = priced.lines.map((line) => this.lineView(cart.id, line));
     const paid = sum(cart.tenders.map((t) => t.amount));
+    // What the shelf says, and what the customer saves on it: price adjustments count as savings too.
+    const shelf = sum(priced.lines.map((l) => new Decimal(l.basePrice).times(l.qty)));
+    const net = sum(priced.lines.map((l) => l.total));
     return {
       cartId: cart.id,
       status: cart.status === 'parked' ? 'parked' : 'open',
@@ -466,8 +470,8 @@ export class Checkout {
       currency: cart.currency,
       lines,
       itemCount: lines.reduce((n, l) => n + l.qty, 0),
-      subtotal: priced.subtotal,
-      discount: priced.discount,
+      subtotal: toFixed(shelf, cart.currency),
+      discount: toFixed(shelf.minus(net), cart.currency),
       tax: priced.tax,
       total: priced.total,
       taxIncluded: store.taxIncluded,
@@ -525,7 +529,12 @@ export class Checkout {
     }
     if (ending.size === 0) return null;
     const labels = [...ending.values()];
-    return { at: next, label: labels.length === 1 ? `${labels[0]} ends` : `${labels.length} offers end`, lineIds };
+    return {
+      at: next,
+      label: labels.length === 1 ? `${labels[0]} ends` : `${labels.length} offers end`,
+      lineIds,
+      ruleIds: [...ending.keys()],
+    };
   }
 
   /** The engine session of the open checkout, rebuilt only when its cache or customer facts changed. */

@@ -3,6 +3,7 @@ import {
   type PricedCart as EnginePricedCart,
   isActiveAt,
   isActiveDuring,
+  type NearMiss,
   nextPriceChange,
   PricingSession,
   type Rule,
@@ -83,6 +84,25 @@ export interface Pricing {
 
 const asRule = (record: RuleRecord) => record.body as unknown as Rule;
 
+/** What a cashier can act on first: a few more units, a coupon, a loyalty card, a later time. */
+const NEAR_MISS_ORDER: Record<NearMiss['reason'], number> = {
+  quantity: 0,
+  coupon: 1,
+  segment: 2,
+  window: 3,
+  threshold: 4,
+};
+const NOTES_PER_LINE = 2;
+
+/** A line's near misses, the most useful first, a few at most; cart-wide thresholds are said once for the cart. */
+function lineNotes(misses: readonly NearMiss[]): string[] {
+  const texts = misses
+    .filter((m) => m.reason !== 'threshold')
+    .sort((a, b) => NEAR_MISS_ORDER[a.reason] - NEAR_MISS_ORDER[b.reason])
+    .map((m) => m.text);
+  return [...new Set(texts)].slice(0, NOTES_PER_LINE);
+}
+
 function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedCart {
   return {
     lines: result.lines.map((line, index) => {
@@ -117,7 +137,7 @@ function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedC
         total: line.total,
         tax: line.tax,
         discounts,
-        notes: line.nearMisses.map((m) => m.text),
+        notes: lineNotes(line.nearMisses),
       };
     }),
     subtotal: result.subtotal,
@@ -125,7 +145,9 @@ function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedC
     tax: result.tax,
     total: result.total,
     coupons: result.explanations.coupons.map((c) => ({ code: c.code, applied: c.status === 'applied', text: c.text })),
-    notes: result.explanations.nearMisses.filter((m) => m.lines.length !== 1).map((m) => m.text),
+    notes: [
+      ...new Set(result.explanations.nearMisses.filter((m) => m.reason === 'threshold').map((m) => m.text)),
+    ].slice(0, NOTES_PER_LINE),
     validUntil: result.validUntil,
     approximate: result.approximate,
   };

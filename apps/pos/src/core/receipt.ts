@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { formatDateTime, formatMoney } from './format';
 import type { EmailReceipt, ReceiptData, ReceiptView } from './views';
 
@@ -20,8 +21,11 @@ export function receiptHtml(data: ReceiptData): string {
             `<tr class="discount"><td colspan="2">&nbsp;&nbsp;${escapeHtml(d.label)}</td><td>-${money(d.amount)}</td></tr>`,
         )
         .join('');
-      const qty = line.qty === 1 ? '' : `<div class="qty">${line.qty} × ${money(line.unitPrice)}</div>`;
-      return `<tr><td colspan="2">${escapeHtml(line.name)}${qty}</td><td>${money(line.total)}</td></tr>${discounts}`;
+      // A sale shows shelf prices with the savings under them; a refund shows what is paid back.
+      const gross = data.kind === 'return' ? line.total : new Decimal(line.basePrice).times(line.qty).toFixed();
+      const qty =
+        line.qty === 1 || data.kind === 'return' ? '' : `<div class="qty">${line.qty} × ${money(line.basePrice)}</div>`;
+      return `<tr><td colspan="2">${escapeHtml(line.name)}${qty}</td><td>${money(gross)}</td></tr>${discounts}`;
     })
     .join('');
   const tenders = data.tenders
@@ -82,7 +86,7 @@ export function receiptText(data: ReceiptData): string {
     '',
   ];
   for (const line of data.lines) {
-    rows.push(`${line.qty} × ${line.name}  ${money(line.total)}`);
+    rows.push(`${line.qty} × ${line.name}  ${money(new Decimal(line.basePrice).times(line.qty).toFixed())}`);
     for (const d of line.discounts) rows.push(`    ${d.label}  -${money(d.amount)}`);
   }
   rows.push('', `Subtotal  ${money(data.subtotal)}`);

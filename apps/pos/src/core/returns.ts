@@ -110,6 +110,7 @@ export class Returns {
             sku: line.sku,
             name: line.name,
             qty,
+            basePrice: line.basePrice,
             unitPrice: line.unitPrice,
             total: refundShare(line.total, line.qty, already, before.total, qty, sale.currency),
             tax: refundShare(line.tax, line.qty, already, before.tax, qty, sale.currency),

@@ -45,9 +45,10 @@ export class SettingsStore {
   }
 
   /** The next receipt number of this terminal (call inside the sale's transaction). */
-  nextReceiptNumber(terminalCode: string): string {
+  nextReceiptNumber(terminalName: string): string {
     const next = (this.get('receiptCounter') ?? 0) + 1;
     this.set('receiptCounter', next);
-    return `${terminalCode}-${String(next).padStart(6, '0')}`;
+    const code = terminalName.replace(/[^A-Za-z0-9]/g, '').toUpperCase() || 'T';
+    return `${code}-${String(next).padStart(6, '0')}`;
   }
 }

@@ -71,6 +71,8 @@ export interface CountdownView {
   at: number;
   label: string;
   lineIds: string[];
+  /** The rules whose price ends then. */
+  ruleIds: string[];
 }
 
 export interface NoticeView {
@@ -93,7 +95,9 @@ export interface CheckoutView {
   currency: string;
   lines: LineView[];
   itemCount: number;
+  /** Σ quantity × shelf price. */
   subtotal: string;
+  /** What the customer saves on the shelf prices: subtotal − Σ line totals. */
   discount: string;
   tax: string;
   total: string;
@@ -146,6 +150,9 @@ export interface ReceiptLine {
   sku: string;
   name: string;
   qty: number;
+  /** Shelf price of one unit. */
+  basePrice: string;
+  /** Price of one unit after price adjustments. */
   unitPrice: string;
   total: string;
   tax: string;

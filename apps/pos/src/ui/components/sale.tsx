@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import type { RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatCountdown, formatMoney } from '../../core/format';
@@ -172,7 +173,7 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
     );
   }
   const changes = new Map<string, LineChange>((ctx.state.notice?.changes ?? []).map((c) => [c.lineId, c]));
-  const counting = new Set(checkout.countdown?.lineIds ?? []);
+  const ending = new Set(checkout.countdown?.ruleIds ?? []);
   return (
     <ol class="lines" ref={listRef} data-testid="lines">
       {checkout.lines.map((line) => (
@@ -211,14 +212,16 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
               <span class="name">{line.name}</span>
               <span class="sku">
                 {line.sku}
-                {line.qty > 1 ? ` · ${line.qty} × ${formatMoney(line.unitPrice, checkout.currency)}` : ''}
-                {line.unitPrice !== line.basePrice && line.qty === 1
-                  ? ` · was ${formatMoney(line.basePrice, checkout.currency)}`
-                  : ''}
+                {line.qty > 1 ? ` · ${line.qty} × ${formatMoney(line.basePrice, checkout.currency)}` : ''}
               </span>
             </button>
-            <div class="line-total" data-testid="line-total">
-              {formatMoney(line.total, checkout.currency)}
+            <div class="line-total">
+              {line.discounts.length > 0 ? (
+                <s class="was">
+                  {formatMoney(new Decimal(line.basePrice).times(line.qty).toFixed(), checkout.currency)}
+                </s>
+              ) : null}
+              <span data-testid="line-total">{formatMoney(line.total, checkout.currency)}</span>
             </div>
             <button
               type="button"
@@ -236,7 +239,7 @@ function LineList({ ctx, checkout }: { ctx: UiContext; checkout: CheckoutView | 
                 <div class="discount" key={d.ruleId} data-testid="line-discount">
                   <span>
                     {d.label}
-                    {counting.has(line.id) ? ' ⏱' : ''}
+                    {ending.has(d.ruleId) ? ' · ends soon' : ''}
                   </span>
                   <span>−{formatMoney(d.amount, checkout.currency)}</span>
                 </div>
@@ -264,7 +267,7 @@ function Countdown({ at, label, offset }: { at: number; label: string; offset: n
   }, [offset]);
   return (
     <div class="countdown" data-testid="countdown">
-      ⏱ {label} in <strong>{formatCountdown(at - now)}</strong>
+      {label} in <strong>{formatCountdown(at - now)}</strong>
     </div>
   );
 }
@@ -345,6 +348,11 @@ function SidePanel({ ctx }: { ctx: UiContext }) {
           <dd>{money(checkout?.tax)}</dd>
         </div>
       </dl>
+      {(checkout?.notes ?? []).map((note) => (
+        <div class="cart-note" key={note}>
+          {note}
+        </div>
+      ))}
       <div class="grand-total">
         <span>Total</span>
         <span class="amount" data-testid="total">
