@@ -18,7 +18,7 @@ describe('store server HTTP', () => {
     expect(await health.json()).toMatchObject({ status: 'ok' });
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true } } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, stock: { ok: true } } });
   });
 
   it('exposes Prometheus metrics, including request timings', async () => {

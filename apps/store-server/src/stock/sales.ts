@@ -77,6 +77,12 @@ const MAX_UNITS_PER_LINE = 1_000_000;
  *    (its lines and discrepancies), and a `stock_authority_feed` row so that the Redis stock
  *    authority, if one runs, applies the same change to its own state after the commit.
  *
+ * Redis mode: call `app.stock.flush()` before the transaction, so that holds granted in the last
+ * few milliseconds are already in PostgreSQL and the right (newest) ones are cut here. Either
+ * way, after the commit the Redis authority applies the change from `stock_authority_feed`
+ * (within 250 ms, or at once with `app.stock.applyFeed()`) and cuts, newest first, any hold it
+ * still has beyond on hand.
+ *
  * Returns one line per SKU, in SKU order. Idempotent by `saleId`: a sale already recorded returns `{ duplicate: true }` and changes
  * nothing. An unknown SKU cannot be recorded: its line comes back with `recorded: false,
  * unknownSku: true` and the other lines are still recorded. Quantities must be positive whole
