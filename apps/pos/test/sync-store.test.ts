@@ -118,6 +118,43 @@ describe('the replica’s change feed', () => {
   });
 });
 
+describe('the server’s pricing events', () => {
+  it('keeps price lists, campaigns and the pricing version, and names the rules snapshot a sale used', async () => {
+    t = await startTestTerminal({ seed: {} });
+    const store = t.terminal.syncStore;
+    const list = { id: 'pl:staff', kind: 'priceList', name: 'Staff prices', prices: [{ sku: 'MUG', price: '9.00' }] };
+    store.applyChanges({
+      to: 110,
+      changes: [
+        { seq: 101, type: 'price_list.upserted', payload: { priceList: { id: 'staff' }, rule: list, pricingVersion: 7 } },
+        {
+          seq: 102,
+          type: 'price.changed',
+          payload: { sku: 'LAMP', price: '70.00', currency: 'USD', priceListId: 'staff', ruleId: 'pl:staff', pricingVersion: 8 },
+        },
+        { seq: 103, type: 'price.changed', payload: { sku: 'BALL', price: '22.00', currency: 'USD', priceListId: null, pricingVersion: 9 } },
+        { seq: 104, type: 'rule.upserted', payload: { rule: { id: 'c1', kind: 'discount', percentOff: '1' }, pricingVersion: 10 } },
+        { seq: 105, type: 'campaign.deleted', payload: { id: 'camp', ruleIds: ['c1'], pricingVersion: 11 } },
+        { seq: 106, type: 'stock.adjusted', payload: { sku: 'BALL', after: { available: 0 } } },
+      ],
+    });
+    expect(store.seqs()).toEqual({ appliedSeq: 110, pricingSeq: 105, pricingVersion: 11 });
+    expect(t.terminal.catalog.counts().rules).toBe(1);
+    expect(t.terminal.catalog.available('BALL')).toBe(0);
+    await t.call('checkout.scan', { code: 'LAMP' });
+    await t.call('checkout.scan', { code: 'BALL' });
+    const view = await t.call('checkout.current', {});
+    expect(view.lines.map((l) => [l.sku, l.total])).toEqual([
+      ['LAMP', '70.00'],
+      ['BALL', '22.00'],
+    ]);
+    const sale = await t.call('checkout.tender', { method: 'card' });
+    const [item] = t.terminal.outbox.pending({ limit: 1 });
+    expect(item?.id).toBe(sale.done?.receipt.data.saleId);
+    expect(item?.item.payload.rulesSnapshotId).toBe('demo@11');
+  });
+});
+
 describe('snapshots', () => {
   it('keeps serving the old replica while pages arrive, and swaps it whole at commit', async () => {
     t = await startTestTerminal({ seed: { asOf: 40 } });

@@ -288,6 +288,19 @@ export class CatalogStore {
     return meta;
   }
 
+  /** Sets (or, with null, removes) one SKU's entry of a price-list rule; false when the rule is unknown. */
+  setPriceListEntry(ruleId: string, sku: string, price: string | null, seq: number): boolean {
+    const row = this.db.get<{ body: string }>('SELECT body FROM rules WHERE id = ?', [ruleId]);
+    if (!row) return false;
+    const body = JSON.parse(row.body) as Record<string, unknown> & { prices?: { sku: string; price: string }[] };
+    const prices = (body.prices ?? []).filter((e) => e.sku !== sku);
+    if (price !== null) prices.push({ sku, price });
+    // A price list with no entries left prices nothing (and the engine refuses an empty one).
+    if (prices.length === 0) this.removeRule(ruleId);
+    else this.upsertRule({ ...body, prices }, seq);
+    return true;
+  }
+
   removeRule(id: string): void {
     this.db.run('DELETE FROM rules WHERE id = ?', [id]);
   }

@@ -39,6 +39,8 @@ export interface CheckoutCache {
   window: Window;
   /** The replica's applied sequence when the cache was built: every item comes from this snapshot. */
   snapshotSeq: number;
+  /** The server's name for the rules snapshot ("<store>@<pricing version>"), when the replica knows it. */
+  snapshotId: string | null;
   facts: CacheFacts;
   builtAt: number;
   products: Map<string, PricingProduct>;
@@ -76,6 +78,7 @@ interface CacheRow {
   window_start: number;
   window_end: number;
   snapshot_seq: number;
+  snapshot_id: string | null;
   facts: string;
   built_at: number;
   last_lines: string;
@@ -106,6 +109,7 @@ export class CheckoutCacheStore {
       cartId,
       window: { start: row.window_start, end: row.window_end },
       snapshotSeq: row.snapshot_seq,
+      snapshotId: row.snapshot_id,
       facts: JSON.parse(row.facts) as CacheFacts,
       builtAt: row.built_at,
       products,
@@ -120,13 +124,14 @@ export class CheckoutCacheStore {
     this.db.transaction(() => {
       this.drop(cache.cartId);
       this.db.run(
-        `INSERT INTO checkout_caches (cart_id, window_start, window_end, snapshot_seq, facts, built_at, last_lines)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO checkout_caches (cart_id, window_start, window_end, snapshot_seq, snapshot_id, facts, built_at, last_lines)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           cache.cartId,
           cache.window.start,
           cache.window.end,
           cache.snapshotSeq,
+          cache.snapshotId,
           JSON.stringify(cache.facts),
           cache.builtAt,
           JSON.stringify(cache.shown),
@@ -167,7 +172,9 @@ export interface WindowedCachesDeps {
   store: CheckoutCacheStore;
   pricing: Pricing;
   /** The replica's applied sequence, and the last sequence that changed pricing data. */
-  replicaSeqs(): { appliedSeq: number; pricingSeq: number };
+  replicaSeqs(): { appliedSeq: number; pricingSeq: number; pricingVersion: number | null };
+  /** The store's id and zone. */
+  storeId(): string;
   timeZone(): string;
   options: CacheOptions;
 }
@@ -233,10 +240,12 @@ export class WindowedCaches {
   ): PreparedCache {
     const { options } = this.deps;
     const previous = this.live.get(cartId);
+    const seqs = this.deps.replicaSeqs();
     const cache: CheckoutCache = {
       cartId,
       window: { start: now - options.skewMarginMs, end: now + options.windowMs },
-      snapshotSeq: this.deps.replicaSeqs().appliedSeq,
+      snapshotSeq: seqs.appliedSeq,
+      snapshotId: seqs.pricingVersion === null ? null : `${this.deps.storeId()}@${seqs.pricingVersion}`,
       facts,
       builtAt: now,
       products: new Map(),

@@ -392,7 +392,7 @@ export class Checkout {
             customerId: cart.customer?.id ?? null,
             tenders,
             change,
-            rulesSnapshotId: cache ? snapshotId(cache) : null,
+            rulesSnapshotId: cache?.snapshotId ?? null,
           }),
         );
         this.deps.carts.complete(cart.id, saleId, now);
@@ -790,11 +790,6 @@ export class Checkout {
   private lineNotFound(lineId: string): TerminalError {
     return new TerminalError('LINE_NOT_FOUND', 'That line is no longer in the sale.', { lineId });
   }
-}
-
-/** Names the pricing snapshot a sale was priced from, for the server's price reconciliation. */
-export function snapshotId(cache: CheckoutCache): string {
-  return `seq:${cache.snapshotSeq}`;
 }
 
 function shownLines(priced: PricedCart): Record<string, ShownLine> {

@@ -16,12 +16,15 @@ CREATE TABLE settings (
 
 -- What of the server's change feed this replica has applied. pricing_seq is the last
 -- applied change that touched pricing data (products' prices, rules): a checkout cache
--- built at or after it is still the current snapshot.
+-- built at or after it is still the current snapshot. pricing_version is the store's
+-- pricing version (from the server's pricing events): "<store>@<version>" names the rules
+-- snapshot a sale was priced with, for the server's price reconciliation.
 CREATE TABLE sync_state (
-  id           INTEGER PRIMARY KEY CHECK (id = 1),
-  applied_seq  INTEGER NOT NULL DEFAULT 0,
-  pricing_seq  INTEGER NOT NULL DEFAULT 0,
-  snapshot_at  INTEGER
+  id               INTEGER PRIMARY KEY CHECK (id = 1),
+  applied_seq      INTEGER NOT NULL DEFAULT 0,
+  pricing_seq      INTEGER NOT NULL DEFAULT 0,
+  pricing_version  INTEGER,
+  snapshot_at      INTEGER
 ) STRICT;
 INSERT INTO sync_state (id) VALUES (1);
 
@@ -157,6 +160,8 @@ CREATE TABLE checkout_caches (
   window_start  INTEGER NOT NULL,
   window_end    INTEGER NOT NULL,
   snapshot_seq  INTEGER NOT NULL,
+  -- The server's name for the rules snapshot (null when the replica does not know it).
+  snapshot_id   TEXT,
   facts         TEXT NOT NULL,
   built_at      INTEGER NOT NULL,
   -- Line totals when last shown, to tell the cashier which lines a snapshot switch changed.

@@ -38,8 +38,10 @@ const productSchema = z.object({
 
 const priceSchema = z.object({
   sku: z.string().min(1),
-  price: money.optional(),
+  price: money.nullish(),
   basePrice: money.optional(),
+  priceListId: z.string().nullish(),
+  ruleId: z.string().nullish(),
 });
 
 const customerSchema = z.object({
@@ -76,6 +78,13 @@ const skuSchema = z.object({ sku: z.string().min(1) });
 
 const unwrap = (payload: unknown, key: string): unknown =>
   payload && typeof payload === 'object' && key in payload ? (payload as Record<string, unknown>)[key] : payload;
+
+/** The value under `key`, which must be there. */
+const unwrapKey = (payload: unknown, key: string): unknown => {
+  const value = payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[key] : undefined;
+  if (value === undefined) throw new Error(`payload has no ${key}`);
+  return value;
+};
 
 export function toProductRecord(raw: unknown, fallbackCurrency: string): ProductRecord {
   const p = productSchema.parse(unwrap(raw, 'product'));
@@ -155,10 +164,31 @@ export function applyChange(
     case 'price.changed': {
       const p = priceSchema.parse(payload);
       const price = p.price ?? p.basePrice;
+      if (p.priceListId) {
+        // A price list's entry: the list is a rule (priceList) in the replica.
+        const ruleId = p.ruleId ?? `pl:${p.priceListId}`;
+        if (!catalog.setPriceListEntry(ruleId, p.sku, price?.amount ?? null, seq)) {
+          throw new Error(
+            `price.changed for ${p.sku} names price list ${p.priceListId}, which this terminal does not have`,
+          );
+        }
+        return { pricing: true, skipped: false };
+      }
       if (!price) throw new Error(`price.changed for ${p.sku} has no price`);
       catalog.setPrice(p.sku, price.amount, seq);
       return { pricing: true, skipped: false };
     }
+    case 'price_list.upserted':
+      catalog.upsertRule(checkedRule(unwrapKey(payload, 'rule'), checks), seq);
+      return { pricing: true, skipped: false };
+    case 'price_list.deleted':
+      catalog.removeRule(z.object({ ruleId: z.string().min(1) }).parse(payload).ruleId);
+      return { pricing: true, skipped: false };
+    case 'campaign.deleted':
+      for (const id of z.object({ ruleIds: z.array(z.string()).default([]) }).parse(payload).ruleIds) {
+        catalog.removeRule(id);
+      }
+      return { pricing: true, skipped: false };
     case 'rule.upserted':
     case 'rule.created':
     case 'rule.updated':
@@ -177,13 +207,8 @@ export function applyChange(
     case 'customer.deleted':
       catalog.removeCustomer(idSchema.parse(unwrap(payload, 'customer')).id);
       return { pricing: false, skipped: false };
-    case 'stock.changed': {
-      const s = stockSchema.parse(payload);
-      catalog.setAvailable(s.sku, s.available, now);
-      return { pricing: false, skipped: false };
-    }
     case 'rates.updated': {
-      const r = ratesSchema.parse(payload);
+      const r = ratesSchema.parse(unwrap(payload, 'snapshot'));
       const asOf = r.asOf ? Date.parse(r.asOf) : now;
       for (const [code, rate] of Object.entries(r.rates)) catalog.setRate(code, String(rate), asOf);
       return { pricing: true, skipped: false };
@@ -192,8 +217,33 @@ export function applyChange(
       settings.set('store', toStoreSettings(payload));
       return { pricing: true, skipped: false };
     default:
+      if (change.type.startsWith('stock.')) {
+        const levels = stockLevels(payload);
+        for (const level of levels) catalog.setAvailable(level.sku, level.available, now);
+        return { pricing: false, skipped: levels.length === 0 };
+      }
       return { pricing: false, skipped: true };
   }
+}
+
+/** Availability a stock event tells, whatever its shape: { sku, available }, { sku, after }, or lines of them. */
+function stockLevels(payload: unknown): { sku: string; available: number }[] {
+  const one = (value: unknown): { sku: string; available: number } | null => {
+    const v = value as { sku?: unknown; available?: unknown; after?: { available?: unknown } } | null;
+    const available = typeof v?.available === 'number' ? v.available : v?.after?.available;
+    return typeof v?.sku === 'string' && typeof available === 'number' ? { sku: v.sku, available } : null;
+  };
+  const direct = one(payload);
+  if (direct) return [direct];
+  const p = payload as { lines?: unknown; levels?: unknown } | null;
+  const list = Array.isArray(p?.lines) ? p.lines : Array.isArray(p?.levels) ? p.levels : [];
+  return list.map(one).filter((l): l is { sku: string; available: number } => l !== null);
+}
+
+/** The pricing version a pricing event carries (the server's rules snapshot it produced). */
+export function pricingVersionOf(payload: unknown): number | null {
+  const version = (payload as { pricingVersion?: unknown } | null)?.pricingVersion;
+  return typeof version === 'number' && Number.isInteger(version) ? version : null;
 }
 
 const categorySchema = z.object({
@@ -235,11 +285,15 @@ export function applySnapshotItem(
     case 'customers':
       catalog.upsertCustomer(toCustomerRecord(item), seq);
       return;
-    case 'stock': {
+    case 'stock':
+    case 'stock_levels': {
       const s = stockSchema.parse(item);
       catalog.setAvailable(s.sku, s.available, now);
       return;
     }
+    case 'price_lists':
+      catalog.upsertRule(checkedRule(unwrap(item, 'rule'), checks), seq);
+      return;
     case 'rates':
     case 'exchange_rates': {
       const r = z.object({ currency: z.string().length(3), rate: z.union([z.string(), z.number()]) }).parse(item);

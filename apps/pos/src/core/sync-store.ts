@@ -2,7 +2,13 @@ import type { CatalogStore } from './catalog';
 import type { OutboxEnvelope, OutboxStore, Settlement } from './outbox';
 import type { Clock } from './platform/clock';
 import { type Db, isStorageError } from './platform/db';
-import { applyChange, applySnapshotItem, type FeedChange, type ReplicaChecks } from './replica-changes';
+import {
+  applyChange,
+  applySnapshotItem,
+  type FeedChange,
+  pricingVersionOf,
+  type ReplicaChecks,
+} from './replica-changes';
 import type { SettingsStore } from './settings';
 
 /** A snapshot the server is sending: after commit, the cursor is `asOf`. */
@@ -29,6 +35,7 @@ export interface AppliedResult {
 interface SyncStateRow {
   applied_seq: number;
   pricing_seq: number;
+  pricing_version: number | null;
   snapshot_at: number | null;
 }
 
@@ -59,9 +66,9 @@ export class SqliteSyncStore {
     return s.snapshot_at === null && s.applied_seq === 0 ? null : s.applied_seq;
   }
 
-  seqs(): { appliedSeq: number; pricingSeq: number } {
+  seqs(): { appliedSeq: number; pricingSeq: number; pricingVersion: number | null } {
     const s = this.state();
-    return { appliedSeq: s.applied_seq, pricingSeq: s.pricing_seq };
+    return { appliedSeq: s.applied_seq, pricingSeq: s.pricing_seq, pricingVersion: s.pricing_version };
   }
 
   onApplied(listener: (result: AppliedResult) => void): () => void {
@@ -83,10 +90,12 @@ export class SqliteSyncStore {
       const state = this.state();
       if (batch.to < state.applied_seq) return null;
       let pricingSeq = state.pricing_seq;
+      let pricingVersion = state.pricing_version;
       const problems: AppliedResult['problems'] = [];
       const now = this.clock.now();
       for (const change of [...batch.changes].sort((a, b) => a.seq - b.seq)) {
         if (change.seq <= state.applied_seq) continue;
+        pricingVersion = pricingVersionOf(change.payload) ?? pricingVersion;
         try {
           // A savepoint per change: one bad payload is skipped without undoing the others.
           this.db.transaction(() => {
@@ -98,7 +107,11 @@ export class SqliteSyncStore {
           problems.push({ seq: change.seq, type: change.type, message: (error as Error).message });
         }
       }
-      this.db.run('UPDATE sync_state SET applied_seq = ?, pricing_seq = ? WHERE id = 1', [batch.to, pricingSeq]);
+      this.db.run('UPDATE sync_state SET applied_seq = ?, pricing_seq = ?, pricing_version = ? WHERE id = 1', [
+        batch.to,
+        pricingSeq,
+        pricingVersion,
+      ]);
       return { appliedSeq: batch.to, pricingChanged: pricingSeq !== state.pricing_seq, problems };
     });
     if (result) this.notify(result);
@@ -132,6 +145,7 @@ export class SqliteSyncStore {
     const problems: AppliedResult['problems'] = [];
     this.db.transaction(() => {
       this.catalog.clear();
+      let pricingVersion: number | null = null;
       const now = this.clock.now();
       // The store's settings first: products without a currency take the store's.
       const sections = [...info.sections].sort((a, b) => Number(b === 'store') - Number(a === 'store'));
@@ -140,16 +154,13 @@ export class SqliteSyncStore {
           'SELECT item FROM snapshot_staging WHERE snapshot_id = ? AND section = ? ORDER BY position',
           [info.snapshotId, section],
         )) {
+          const item = JSON.parse(row.item) as Record<string, unknown>;
+          pricingVersion =
+            pricingVersionOf(item) ??
+            (section === 'pricing' ? pricingVersionOf({ pricingVersion: item.version }) : null) ??
+            pricingVersion;
           try {
-            applySnapshotItem(
-              section,
-              JSON.parse(row.item) as Record<string, unknown>,
-              info.asOf,
-              this.catalog,
-              this.settings,
-              now,
-              this.checks,
-            );
+            applySnapshotItem(section, item, info.asOf, this.catalog, this.settings, now, this.checks);
           } catch (error) {
             if (isStorageError(error)) throw error;
             problems.push({ seq: info.asOf, type: `snapshot.${section}`, message: (error as Error).message });
@@ -157,11 +168,10 @@ export class SqliteSyncStore {
         }
       }
       this.db.run('DELETE FROM snapshot_staging');
-      this.db.run('UPDATE sync_state SET applied_seq = ?, pricing_seq = ?, snapshot_at = ? WHERE id = 1', [
-        info.asOf,
-        info.asOf,
-        now,
-      ]);
+      this.db.run(
+        'UPDATE sync_state SET applied_seq = ?, pricing_seq = ?, pricing_version = ?, snapshot_at = ? WHERE id = 1',
+        [info.asOf, info.asOf, pricingVersion, now],
+      );
     });
     this.notify({ appliedSeq: info.asOf, pricingChanged: true, problems });
   }
@@ -177,7 +187,9 @@ export class SqliteSyncStore {
   }
 
   private state(): SyncStateRow {
-    const row = this.db.get<SyncStateRow>('SELECT applied_seq, pricing_seq, snapshot_at FROM sync_state WHERE id = 1');
+    const row = this.db.get<SyncStateRow>(
+      'SELECT applied_seq, pricing_seq, pricing_version, snapshot_at FROM sync_state WHERE id = 1',
+    );
     if (!row) throw new Error('sync_state row is missing');
     return row;
   }

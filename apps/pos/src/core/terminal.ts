@@ -93,6 +93,7 @@ export function createTerminal(options: TerminalOptions): Terminal {
     store: new CheckoutCacheStore(db),
     pricing,
     replicaSeqs: () => syncStore.seqs(),
+    storeId: () => settings.get('store')?.id ?? 'store',
     timeZone: () => settings.get('store')?.timeZone ?? 'UTC',
     options: { ...DEFAULT_CACHE_OPTIONS, ...options.cache },
   });
