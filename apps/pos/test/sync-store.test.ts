@@ -126,14 +126,33 @@ describe('the server’s pricing events', () => {
     store.applyChanges({
       to: 110,
       changes: [
-        { seq: 101, type: 'price_list.upserted', payload: { priceList: { id: 'staff' }, rule: list, pricingVersion: 7 } },
+        {
+          seq: 101,
+          type: 'price_list.upserted',
+          payload: { priceList: { id: 'staff' }, rule: list, pricingVersion: 7 },
+        },
         {
           seq: 102,
           type: 'price.changed',
-          payload: { sku: 'LAMP', price: '70.00', currency: 'USD', priceListId: 'staff', ruleId: 'pl:staff', pricingVersion: 8 },
+          payload: {
+            sku: 'LAMP',
+            price: '70.00',
+            currency: 'USD',
+            priceListId: 'staff',
+            ruleId: 'pl:staff',
+            pricingVersion: 8,
+          },
         },
-        { seq: 103, type: 'price.changed', payload: { sku: 'BALL', price: '22.00', currency: 'USD', priceListId: null, pricingVersion: 9 } },
-        { seq: 104, type: 'rule.upserted', payload: { rule: { id: 'c1', kind: 'discount', percentOff: '1' }, pricingVersion: 10 } },
+        {
+          seq: 103,
+          type: 'price.changed',
+          payload: { sku: 'BALL', price: '22.00', currency: 'USD', priceListId: null, pricingVersion: 9 },
+        },
+        {
+          seq: 104,
+          type: 'rule.upserted',
+          payload: { rule: { id: 'c1', kind: 'discount', percentOff: '1' }, pricingVersion: 10 },
+        },
         { seq: 105, type: 'campaign.deleted', payload: { id: 'camp', ruleIds: ['c1'], pricingVersion: 11 } },
         { seq: 106, type: 'stock.adjusted', payload: { sku: 'BALL', after: { available: 0 } } },
       ],
