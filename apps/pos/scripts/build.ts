@@ -17,13 +17,15 @@ export async function buildElectronApp(dist = path.join(root, 'dist')): Promise<
   await rm(dist, { recursive: true, force: true });
   const main = await build({
     metafile: true,
-    entryPoints: { 'shell/main': path.join(root, 'src/shell/main.ts') },
+    // The Electron main process, and the browser terminal's server (same core, no Electron).
+    entryPoints: { 'shell/main': path.join(root, 'src/shell/main.ts'), 'web/main': path.join(root, 'src/web/main.ts') },
     outdir: dist,
     bundle: true,
     platform: 'node',
     format: 'esm',
     target: 'node22',
-    external: ['electron', 'better-sqlite3'],
+    // esbuild: only when the UI is not prebuilt beside the bundle, which it always is here.
+    external: ['electron', 'better-sqlite3', 'esbuild'],
     // Bundled CommonJS dependencies may call require(); give ESM output one.
     banner: {
       js: "import { createRequire as __tillRequire } from 'node:module'; const require = __tillRequire(import.meta.url);",

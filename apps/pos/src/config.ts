@@ -1,10 +1,19 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 
-/** The repository root (the browser terminal's default data folder, `.till/pos`, lives under it). */
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+/**
+ * The repository root (the browser terminal's default data folder, `.till/pos`, lives under
+ * it): the nearest folder above this module with pnpm-workspace.yaml, from source or bundle.
+ */
+export function findRepoRoot(from = path.dirname(fileURLToPath(import.meta.url))): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
 
 /**
  * How a terminal is started: environment variables, overridden by command-line flags.
@@ -105,7 +114,7 @@ export function loadPosConfig(
     enrollmentCode: e.TILL_ENROLLMENT_CODE,
     terminalToken: e.TILL_TERMINAL_TOKEN,
     terminalName: e.TILL_TERMINAL_NAME,
-    dataDir: path.resolve(e.TILL_POS_DATA_DIR ?? defaults.dataDir ?? path.join(repoRoot, '.till', 'pos')),
+    dataDir: path.resolve(e.TILL_POS_DATA_DIR ?? defaults.dataDir ?? path.join(findRepoRoot(), '.till', 'pos')),
     host: e.TILL_POS_HOST,
     port: e.TILL_POS_PORT,
     open: e.TILL_POS_OPEN === 'true' || e.TILL_POS_OPEN === '1',

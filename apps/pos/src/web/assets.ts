@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +15,24 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
 };
+
+/**
+ * The UI as built by `pnpm --filter @till/pos build` when it sits beside this (bundled)
+ * module, else bundled now from source.
+ */
+export async function loadUiAssets(): Promise<UiAssets> {
+  if (existsSync(path.join(uiDir, 'app.js'))) {
+    const files: UiAssets['files'] = new Map();
+    for (const name of await readdir(uiDir)) {
+      files.set(name === 'index.html' ? '/' : `/${name}`, {
+        body: await readFile(path.join(uiDir, name)),
+        type: TYPES[path.extname(name)] ?? 'application/octet-stream',
+      });
+    }
+    return { files };
+  }
+  return buildUiAssets();
+}
 
 /** Bundles the renderer with esbuild (a few hundred ms), in memory. */
 export async function buildUiAssets(options: { minify?: boolean } = {}): Promise<UiAssets> {

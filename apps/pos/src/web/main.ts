@@ -5,13 +5,13 @@
 import { loadPosConfig, PosConfigError } from '../config';
 import { consoleLogger, nodeBootDeps } from '../runtime';
 import { BootError, boot } from '../shell/boot';
-import { buildUiAssets } from './assets';
+import { loadUiAssets } from './assets';
 import { startWebTerminal, type WebTerminal } from './server';
 
 async function main(): Promise<void> {
   const config = loadPosConfig(process.env, process.argv.slice(2));
   const log = consoleLogger;
-  const assets = buildUiAssets();
+  const assets = loadUiAssets();
   let web: WebTerminal | undefined;
   const started = performance.now();
   const booted = await boot({

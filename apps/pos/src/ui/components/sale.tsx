@@ -57,14 +57,17 @@ export function SaleScreen({ ctx, scanRef }: { ctx: UiContext; scanRef: RefObjec
 
   const onKeyDown = (event: KeyboardEvent) => {
     const completed = detector.key(event.key, event.timeStamp);
+    // The field's own value: a wedge scanner types faster than the screen re-renders.
+    const typed = (event.currentTarget as HTMLInputElement).value;
     if (event.key === 'Enter') {
       event.preventDefault();
-      const { qty, code } = splitQuantity(text);
+      const { qty, code } = splitQuantity(typed);
       setText('');
+      (event.currentTarget as HTMLInputElement).value = '';
       if (code) void scan(code, qty, completed?.source ?? 'keyboard');
       return;
     }
-    if (text === '' && checkout && (event.key === '+' || event.key === '-' || event.key === 'Delete')) {
+    if (typed === '' && checkout && (event.key === '+' || event.key === '-' || event.key === 'Delete')) {
       event.preventDefault();
       const line = checkout.lines.find((l) => l.id === state.selectedLineId) ?? checkout.lines.at(-1);
       if (!line) return;
@@ -72,7 +75,7 @@ export function SaleScreen({ ctx, scanRef }: { ctx: UiContext; scanRef: RefObjec
       else void changeQty(ctx, line, line.qty + (event.key === '+' ? 1 : -1));
       return;
     }
-    if (text === '' && checkout && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
+    if (typed === '' && checkout && (event.key === 'ArrowUp' || event.key === 'ArrowDown')) {
       event.preventDefault();
       const lines = checkout.lines;
       const at = lines.findIndex((l) => l.id === state.selectedLineId);
