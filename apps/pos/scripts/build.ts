@@ -48,9 +48,10 @@ export async function buildElectronApp(dist = path.join(root, 'dist')): Promise<
   for (const [name, file] of ui.files) {
     await writeFile(path.join(dist, 'ui', name === '/' ? 'index.html' : name.slice(1)), file.body);
   }
-  const externalImports = Object.values(main.metafile.outputs).flatMap((output) =>
-    output.imports.filter((i) => i.external).map((i) => i.path),
-  );
+  // What the Electron main process loads at run time (the browser terminal's bundle may also load esbuild).
+  const externalImports = Object.entries(main.metafile.outputs)
+    .filter(([file]) => file.endsWith('shell/main.js'))
+    .flatMap(([, output]) => output.imports.filter((i) => i.external).map((i) => i.path));
   return { externalImports: [...new Set(externalImports)].sort() };
 }
 
