@@ -77,7 +77,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
-  RATE_LIMIT_STOREFRONT: rateLimit.default(600_000),
+  RATE_LIMIT_STOREFRONT: rateLimit.default(3_000_000),
   RATE_LIMIT_TERMINAL: rateLimit.default(12_000),
   RATE_LIMIT_MANAGER: rateLimit.default(6_000),
   RATE_LIMIT_ADMIN: rateLimit.default(6_000),

@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TillClient } from '../src/client';
+import { pruneIdempotencyKeys } from '../src/http/idempotency';
 import { startTestServer, type TestServer } from './support';
 import { clientsFor, eventsSince, failureOf, lastSeq } from './support/pricing';
 
@@ -126,5 +127,27 @@ describe('customers', () => {
     const gold = await manager.customers.list({ query: { segment: 'gold' } });
     expect(gold.items.map((c) => c.id)).toEqual(expect.arrayContaining(['demo-ada', 'demo-katherine']));
     expect(gold.items.every((c) => c.segments.includes('gold'))).toBe(true);
+  });
+
+  it('lets an admin key act on a store it names', async () => {
+    const lost = await failureOf(api.admin.customers.get({ params: { id: 'demo-ada' } }));
+    expect(lost).toMatchObject({ status: 400, code: 'STORE_REQUIRED' });
+    const found = await api.admin.customers.get({ params: { id: 'demo-ada' }, store: 'demo' });
+    expect(found.name).toBe('Ada Lovelace');
+    const other = await failureOf(manager.customers.get({ params: { id: 'demo-ada' }, store: 'elsewhere' }));
+    expect(other).toMatchObject({ status: 403, code: 'FORBIDDEN_STORE' });
+  });
+
+  it('forgets Idempotency-Keys after a day', async () => {
+    await server.db.pool.query(
+      `INSERT INTO idempotency_keys (scope, key, request_hash, status, response, created_at)
+       VALUES ('demo', 'old-key', '\\x00', 200, '{}', now() - interval '25 hours'),
+              ('demo', 'new-key', '\\x00', 200, '{}', now() - interval '1 hour')`,
+    );
+    expect(await pruneIdempotencyKeys(server.db.pool)).toBeGreaterThanOrEqual(1);
+    const { rows } = await server.db.pool.query<{ key: string }>(
+      `SELECT key FROM idempotency_keys WHERE key IN ('old-key', 'new-key')`,
+    );
+    expect(rows.map((r) => r.key)).toEqual(['new-key']);
   });
 });

@@ -150,3 +150,28 @@ describe('exchange rates', () => {
     expect(await failureOf(clientsFor(server).storefront.exchangeRates.refresh())).toMatchObject({ status: 403 });
   });
 });
+
+describe('scheduled rates feed', () => {
+  it('fetches the feed at start and again every interval, with nobody asking', async () => {
+    const feed = fixtureFeed();
+    const url = await feed.start();
+    feed.serve('Service Unavailable', 503);
+    const server = await startTestServer({ demo: true, env: { RATES_FEED_URL: url, RATES_FEED_INTERVAL_MS: '1000' } });
+    try {
+      const manager = clientsFor(server).manager;
+      const waitFor = async (done: () => Promise<boolean>) => {
+        for (let i = 0; i < 200 && !(await done()); i++) await new Promise((r) => setTimeout(r, 50));
+      };
+      await waitFor(async () => feed.requests() >= 1);
+      feed.serve(GOOD);
+      await waitFor(async () => (await manager.exchangeRates.current()).snapshot?.source === 'feed');
+      const current = await manager.exchangeRates.current();
+      expect(current.snapshot).toMatchObject({ source: 'feed', asOf: '2026-11-20T00:00:00.000Z' });
+      expect(current.feed).toMatchObject({ lastError: null, intervalMs: 1000 });
+      expect(feed.requests()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await server.stop();
+      await feed.stop();
+    }
+  });
+});

@@ -108,7 +108,8 @@ describe('one consistent rules snapshot per priced cart', () => {
         if (property !== 'query') return Reflect.get(target, property, receiver);
         return async (...args: Parameters<pg.Pool['query']>) => {
           const result = await (target.query as (...a: unknown[]) => Promise<unknown>)(...args);
-          if (!raced && String(args[0]).includes('AS products')) {
+          const sql = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+          if (!raced && sql?.includes('AS products')) {
             raced = true;
             await manager.products.setBasePrice({ params: { sku: skus[0] }, body: { price: '77.00' } });
             const { rows } = await pool.query<{ version: string }>(

@@ -1,4 +1,5 @@
-import type { z } from 'zod';
+import { z } from 'zod';
+import { storeIdSchema } from '../http/schemas';
 
 /**
  * One HTTP endpoint of the public API, described once: its method, path and zod schemas.
@@ -31,12 +32,30 @@ export function endpoint<const S extends EndpointSchemas>(definition: Endpoint<S
   return definition;
 }
 
+/** Every endpoint takes `?store=`: an admin key (which spans stores) names the store it acts on. */
+export const storeParam = {
+  store: storeIdSchema.optional().describe('Admin keys only: the store to act on (other keys act on their own)'),
+};
+
+function withStoreParam(querystring: z.ZodType | undefined): z.ZodType {
+  if (!querystring) return z.object(storeParam);
+  if (querystring instanceof z.ZodObject) return querystring.safeExtend(storeParam);
+  return querystring;
+}
+
 /** The route options Fastify needs for an endpoint (spread into `app.route`). */
 export function routeOf<S extends EndpointSchemas>(e: Endpoint<S>) {
   return {
     method: e.method,
     url: e.path,
-    schema: { tags: e.tags, summary: e.summary, description: e.description, ...e.schema },
+    schema: {
+      tags: e.tags,
+      summary: e.summary,
+      description: e.description,
+      ...e.schema,
+      // Typed as declared: `store` is read by storeIn() alone.
+      querystring: withStoreParam(e.schema.querystring) as S['querystring'],
+    },
   };
 }
 
@@ -69,6 +88,8 @@ export type CallInput<S extends EndpointSchemas> = Part<S, 'params', 'params'> &
   Part<S, 'body', 'body'> & {
     /** Sent as the `Idempotency-Key` header: a retried write takes effect once. */
     idempotencyKey?: string;
+    /** Admin keys: the store to act on (`?store=`). */
+    store?: string;
     headers?: Record<string, string>;
     signal?: AbortSignal;
   };

@@ -72,11 +72,12 @@ export function createCall(options: TillClientOptions): CallFn {
   const validate = options.validateResponses ?? true;
 
   return async (endpoint, input) => {
-    const { params, query, body, idempotencyKey, headers, signal } = input as {
+    const { params, query, body, idempotencyKey, store, headers, signal } = input as {
       params?: Record<string, unknown>;
       query?: Record<string, unknown>;
       body?: unknown;
       idempotencyKey?: string;
+      store?: string;
       headers?: Record<string, string>;
       signal?: AbortSignal;
     };
@@ -84,12 +85,15 @@ export function createCall(options: TillClientOptions): CallFn {
     if (options.apiKey) sent.set('authorization', `Bearer ${options.apiKey}`);
     if (idempotencyKey) sent.set('idempotency-key', idempotencyKey);
     if (body !== undefined) sent.set('content-type', 'application/json');
-    const response = await doFetch(`${baseUrl}${fillPath(endpoint.path, params)}${queryString(query)}`, {
-      method: endpoint.method,
-      headers: sent,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal,
-    });
+    const response = await doFetch(
+      `${baseUrl}${fillPath(endpoint.path, params)}${queryString(store ? { ...query, store } : query)}`,
+      {
+        method: endpoint.method,
+        headers: sent,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      },
+    );
     const text = await response.text();
     let parsed: unknown;
     try {

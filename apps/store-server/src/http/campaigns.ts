@@ -1,13 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { campaignEndpoints as api } from '../api/campaigns';
 import { routeOf } from '../api/endpoint';
-import { MANAGER_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { deleteCampaign, endCampaign, getCampaign, listCampaigns, putCampaign } from '../pricing/campaigns';
 import { applyPricingChange } from '../pricing/pricing-change';
 import { checkRuleWrites } from '../pricing/rules';
 import { currentPricingVersion } from '../pricing/versions';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   /** The campaign as it is after a write, with the pricing version the write produced. */
@@ -20,14 +21,14 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     ...routeOf(api.list),
     config: { roles: MANAGER_UP },
-    handler: async (request) => ({ items: await listCampaigns(app.db, storeOf(request), request.query.status) }),
+    handler: async (request) => ({ items: await listCampaigns(app.db, storeIn(request), request.query.status) }),
   });
 
   app.route({
     ...routeOf(api.get),
     config: { roles: MANAGER_UP },
     handler: async (request) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       return answer(app.db, storeId, request.params.id, await currentPricingVersion(app.db, storeId));
     },
   });
@@ -36,7 +37,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.put),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       const body = request.body;
       const rules = body.rules
@@ -67,7 +68,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.end),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const { versions } = await applyPricingChange(client, [storeId], (emit) =>
@@ -82,7 +83,7 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>

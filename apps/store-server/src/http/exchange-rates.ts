@@ -1,18 +1,19 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { routeOf } from '../api/endpoint';
 import { exchangeRateEndpoints as api } from '../api/exchange-rates';
-import { MANAGER_UP, STOREFRONT_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP, STOREFRONT_UP } from '../auth/plugin';
 import { AppError } from '../errors';
 import { requireKnownCurrency } from '../pricing/currency';
 import { latestRatesSnapshot, ratesPer, storeRatesSnapshot } from '../pricing/rates';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 export const exchangeRateRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     ...routeOf(api.current),
     config: { roles: STOREFRONT_UP },
     handler: async (request) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       let base = request.query.base;
       if (base) base = requireKnownCurrency(base, 'querystring.base');
       else {
@@ -35,7 +36,7 @@ export const exchangeRateRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.put),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { base, asOf, rates } = request.body;
       const checkedBase = requireKnownCurrency(base, 'body.base');
       for (const currency of Object.keys(rates)) requireKnownCurrency(currency, `body.rates.${currency}`);

@@ -91,3 +91,14 @@ export async function idempotentWrite<T>(
   reply.status(result.status);
   return result.body;
 }
+
+/** How long a write's answer is kept for its Idempotency-Key: retries come within minutes, not days. */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
+export async function pruneIdempotencyKeys(db: pg.Pool): Promise<number> {
+  const { rowCount } = await db.query(
+    `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)`,
+    [IDEMPOTENCY_RETENTION_HOURS],
+  );
+  return rowCount ?? 0;
+}

@@ -1,13 +1,15 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { routeOf } from '../api/endpoint';
 import { priceListEndpoints as api } from '../api/price-lists';
-import { MANAGER_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { deletePriceList, getPriceList, listPriceLists, putPriceList, setListPrice } from '../pricing/price-lists';
 import { applyPricingChange } from '../pricing/pricing-change';
 import { currentPricingVersion } from '../pricing/versions';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
   async function answer(db: pg.Pool | pg.PoolClient, storeId: string, id: string, version: number) {
@@ -19,14 +21,14 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     ...routeOf(api.list),
     config: { roles: MANAGER_UP },
-    handler: async (request) => ({ items: await listPriceLists(app.db, storeOf(request)) }),
+    handler: async (request) => ({ items: await listPriceLists(app.db, storeIn(request)) }),
   });
 
   app.route({
     ...routeOf(api.get),
     config: { roles: MANAGER_UP },
     handler: async (request) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       return answer(app.db, storeId, request.params.id, await currentPricingVersion(app.db, storeId));
     },
   });
@@ -35,7 +37,7 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.put),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
@@ -53,7 +55,7 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const { versions } = await applyPricingChange(client, [storeId], (emit) =>
@@ -65,11 +67,11 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
   });
 
   async function writePrice(
-    request: { params: { id: string; sku: string } } & Parameters<typeof storeOf>[0],
+    request: { params: { id: string; sku: string } } & FastifyRequest,
     reply: Parameters<typeof idempotentWrite>[2],
     price: string | null,
   ) {
-    const storeId = storeOf(request);
+    const storeId = storeIn(request);
     const { id, sku } = request.params;
     return idempotentWrite(app.db, request, reply, storeId, async (client) => {
       const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>

@@ -1,15 +1,17 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type pg from 'pg';
 import type { z } from 'zod';
 import { catalogEndpoints as api, type productSchema } from '../api/catalog';
 import { routeOf } from '../api/endpoint';
-import { MANAGER_UP, STOREFRONT_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP, STOREFRONT_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { setBasePrice } from '../pricing/base-prices';
 import { trimScale } from '../pricing/decimal-text';
 import type { ProductPrice } from '../pricing/service';
 import { channelOf } from './channel';
+import { plainJsonSerializer } from './fast-serializer';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 interface ProductRow {
   sku: string;
@@ -22,23 +24,6 @@ interface ProductRow {
 }
 
 const COLUMNS = 'sku, barcode, name, category_id, parent_sku, attributes, tax_rate::text';
-
-/**
- * PLACEHOLDER until the stock authority's availability function is on main: available =
- * received − sold − held, per SKU, in one query.
- */
-export async function availableFromStockLevelsUntilStockAuthorityLands(
-  db: pg.Pool,
-  storeId: string,
-  skus: readonly string[],
-): Promise<Map<string, number>> {
-  const { rows } = await db.query<{ sku: string; available: string }>(
-    `SELECT sku, (received - sold - held)::text AS available FROM stock_levels
-     WHERE store_id = $1 AND sku = ANY($2::text[])`,
-    [storeId, skus],
-  );
-  return new Map(rows.map((r) => [r.sku, Math.max(0, Number(r.available))]));
-}
 
 function toProduct(
   row: ProductRow,
@@ -66,11 +51,11 @@ function toProduct(
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
   /** Prices and availability of products, for one shopper, in one consistent snapshot. */
   async function priced(
-    request: Parameters<typeof storeOf>[0] & { ip: string },
+    request: FastifyRequest,
     rows: ProductRow[],
     query: { currency?: string; customerId?: string; channel?: 'online' | 'pos' },
   ) {
-    const storeId = storeOf(request);
+    const storeId = storeIn(request);
     const skus = rows.map((r) => r.sku);
     const [{ basis, prices }, available] = await Promise.all([
       app.pricing.priceProducts({
@@ -82,17 +67,20 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
         channel: channelOf(request, query.channel),
         fieldPrefix: 'querystring.',
       }),
-      availableFromStockLevelsUntilStockAuthorityLands(app.db, storeId, skus),
+      app.stock.availability(storeId, skus),
     ]);
     return {
       basis,
-      items: rows.map((row) => toProduct(row, prices.get(row.sku), basis.currency, available.get(row.sku) ?? 0)),
+      items: rows.map((row) =>
+        toProduct(row, prices.get(row.sku), basis.currency, Math.max(0, available.get(row.sku)?.available ?? 0)),
+      ),
     };
   }
 
   app.route({
     ...routeOf(api.list),
     config: { roles: STOREFRONT_UP },
+    serializerCompiler: plainJsonSerializer,
     handler: async (request) => {
       const { category, q, limit, cursor } = request.query;
       const where: string[] = ['active'];
@@ -142,7 +130,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.setBasePrice),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const result = await setBasePrice(client, request.params.sku, request.body.price, request.body.currency);
         return {

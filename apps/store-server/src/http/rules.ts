@@ -1,19 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { routeOf } from '../api/endpoint';
 import { ruleEndpoints as api } from '../api/rules';
-import { MANAGER_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { applyPricingChange } from '../pricing/pricing-change';
 import { checkRuleWrites, getRule, listRules, writeRules } from '../pricing/rules';
 import { currentPricingVersion } from '../pricing/versions';
 import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
   app.route({
     ...routeOf(api.list),
     config: { roles: MANAGER_UP },
     handler: async (request) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const [page, pricingVersion] = await Promise.all([
         listRules(app.db, storeId, request.query),
         currentPricingVersion(app.db, storeId),
@@ -26,7 +27,7 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.get),
     config: { roles: MANAGER_UP },
     handler: async (request) => {
-      const rule = await getRule(app.db, storeOf(request), request.params.id);
+      const rule = await getRule(app.db, storeIn(request), request.params.id);
       if (!rule) throw notFound(`Rule ${request.params.id}`, { id: request.params.id });
       return rule;
     },
@@ -36,7 +37,7 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.put),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       const writes = checkRuleWrites([{ id, ...request.body }], () => 'body.rule');
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
@@ -57,7 +58,7 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { id } = request.params;
       return idempotentWrite(app.db, request, reply, storeId, async (client) => {
         const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
@@ -73,7 +74,7 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.batch),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeOf(request);
+      const storeId = storeIn(request);
       const { upsert, delete: deletes } = request.body;
       const writes = checkRuleWrites(
         upsert.map((u) => ({ ...u, id: u.rule.id })),

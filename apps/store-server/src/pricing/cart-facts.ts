@@ -62,12 +62,12 @@ export async function loadCartFacts(
   db: pg.Pool | pg.PoolClient,
   input: { storeId: string; skus: string[]; customerId?: string; currency?: string },
 ): Promise<CartFacts> {
-  const { rows } = await db.query<FactsRow>(FACTS_SQL, [
-    input.storeId,
-    input.skus,
-    input.customerId ?? null,
-    input.currency ?? null,
-  ]);
+  // A named statement: each connection plans it once.
+  const { rows } = await db.query<FactsRow>({
+    name: 'till-cart-facts',
+    text: FACTS_SQL,
+    values: [input.storeId, input.skus, input.customerId ?? null, input.currency ?? null],
+  });
   const row = rows[0];
   if (!row?.store) throw new Error(`store ${input.storeId} does not exist`);
   const stacking = (row.store.settings.pricing as { stacking?: string } | undefined)?.stacking;

@@ -7,10 +7,11 @@ import { parseEcbDailyXml } from './ecb-feed';
 import { type RatesSnapshot, storeRatesSnapshot } from './rates';
 
 /**
- * Fetches exchange rates from a feed in the ECB daily XML format at start and then every
- * interval. A feed that fails (unreachable, not XML, malformed) changes nothing: the rates
- * already stored keep pricing carts, the failure is logged and shown in `status()`.
- * Several server instances may fetch the same publication; it is stored once.
+ * Fetches exchange rates from a feed in the ECB daily XML format (the pricing plugin runs it
+ * at start and then every interval). A feed that fails (unreachable, not XML, malformed)
+ * changes nothing: the rates already stored keep pricing carts, the failure is logged and
+ * shown in `status()`. Several server instances may fetch the same publication; it is
+ * stored once.
  */
 
 export interface RatesFeedStatus {
@@ -28,7 +29,6 @@ export interface RatesFeedResult {
 }
 
 export class RatesFeed {
-  private timer: NodeJS.Timeout | undefined;
   private running: Promise<RatesFeedResult> | undefined;
   private readonly state: RatesFeedStatus;
 
@@ -49,23 +49,6 @@ export class RatesFeed {
 
   status(): RatesFeedStatus {
     return { ...this.state };
-  }
-
-  start(): void {
-    const tick = () => {
-      this.fetchNow().catch(() => {
-        // already logged and kept in status()
-      });
-    };
-    tick();
-    this.timer = setInterval(tick, this.options.intervalMs);
-    this.timer.unref();
-  }
-
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running?.catch(() => {});
   }
 
   /** Fetches once (joining a fetch already under way); throws 502 RATES_FEED_FAILED saying why. */

@@ -49,7 +49,6 @@ export interface PricingContext {
   ratesSnapshot: (Pick<RatesSnapshot, 'id' | 'base' | 'asOf' | 'source'> & { rate: string }) | null;
   /** Exactly what the engine is given. */
   engineInput: EngineCartInput;
-  products: CartFacts['products'];
 }
 
 const MAX_VERSION_RACES = 3;
@@ -97,10 +96,9 @@ export class PricingService {
     const prefix = input.fieldPrefix ?? '';
     const at = input.at === undefined ? Date.now() : typeof input.at === 'number' ? input.at : input.at.getTime();
     const skus = [...new Set(input.lines.map((l) => l.sku))];
-    const requested = input.currency;
     // The store's currency is only known with the facts; GeoIP's guess is checked against it after.
     const guess = preferredCurrency({
-      requested,
+      requested: input.currency,
       requestedField: `${prefix}currency`,
       clientIp: input.clientIp,
       countryOf: this.countryOf,
@@ -112,54 +110,13 @@ export class PricingService {
       currency: guess.currency,
     });
     const store = facts.store;
-
-    input.lines.forEach((line, i) => {
-      const product = facts.products.get(line.sku);
-      if (!product?.active) {
-        throw new AppError(400, 'UNKNOWN_SKU', `No product ${line.sku} is for sale here`, {
-          sku: line.sku,
-          fields: [{ field: `${prefix}lines.${i}.sku`, problem: product ? 'is not for sale' : 'no such product' }],
-        });
-      }
-      if (product.currency !== store.currency) {
-        throw new AppError(
-          422,
-          'CURRENCY_MISMATCH',
-          `${line.sku} is priced in ${product.currency}, the store in ${store.currency}`,
-          {
-            sku: line.sku,
-          },
-        );
-      }
-    });
+    requireSellable(facts, input.lines, prefix);
     if (facts.customer === null) {
       throw new AppError(400, 'UNKNOWN_CUSTOMER', `No customer ${input.customer?.id} in this store`, {
         fields: [{ field: `${prefix}customerId`, problem: 'no such customer' }],
       });
     }
-
-    let currency: CurrencyChoice = { ...guess, currency: guess.currency ?? store.currency };
-    let ratesSnapshot: PricingContext['ratesSnapshot'] = null;
-    let rates: Record<string, string> | undefined;
-    if (currency.currency !== store.currency) {
-      const snapshot = facts.rates ?? undefined;
-      rates = snapshot ? ratesPer(snapshot, store.currency) : undefined;
-      const rate = rates?.[currency.currency];
-      if (snapshot && rates && rate) {
-        ratesSnapshot = { id: snapshot.id, base: store.currency, asOf: snapshot.asOf, source: snapshot.source, rate };
-      } else if (currency.source === 'parameter') {
-        throw new AppError(
-          422,
-          'NO_EXCHANGE_RATE',
-          `There is no exchange rate from ${store.currency} to ${currency.currency}; price in ${store.currency} or another currency`,
-          { currency: currency.currency, fields: [{ field: `${prefix}currency`, problem: 'has no exchange rate' }] },
-        );
-      } else {
-        // A GeoIP guess without a rate falls back to the store's currency.
-        currency = { ...currency, currency: store.currency, source: 'store' };
-        rates = undefined;
-      }
-    }
+    const { currency, rates, ratesSnapshot } = settleCurrency(guess, facts, prefix);
 
     const products: Record<string, EngineProduct> = {};
     for (const sku of skus) {
@@ -192,7 +149,6 @@ export class PricingService {
       rulesSnapshot: { id: rules.id, version: rules.version },
       ratesSnapshot,
       engineInput,
-      products: facts.products,
     };
   }
 
@@ -285,4 +241,62 @@ export function toPricedCartBody(result: EnginePricedCart, context: PricingConte
       coupons: result.explanations.coupons,
     },
   };
+}
+
+/** Every line's product exists, is for sale, and is priced in the store's currency. */
+function requireSellable(facts: CartFacts, lines: PriceCartInput['lines'], prefix: string): void {
+  lines.forEach((line, i) => {
+    const product = facts.products.get(line.sku);
+    if (!product?.active) {
+      throw new AppError(400, 'UNKNOWN_SKU', `No product ${line.sku} is for sale here`, {
+        sku: line.sku,
+        fields: [{ field: `${prefix}lines.${i}.sku`, problem: product ? 'is not for sale' : 'no such product' }],
+      });
+    }
+    if (product.currency !== facts.store.currency) {
+      throw new AppError(
+        422,
+        'CURRENCY_MISMATCH',
+        `${line.sku} is priced in ${product.currency}, the store in ${facts.store.currency}`,
+        { sku: line.sku },
+      );
+    }
+  });
+}
+
+/**
+ * The currency the cart is priced in and the rates that convert it: a currency asked for
+ * without a rate is refused (422); a GeoIP guess without one falls back to the store's.
+ */
+function settleCurrency(
+  guess: ReturnType<typeof preferredCurrency>,
+  facts: CartFacts,
+  prefix: string,
+): {
+  currency: CurrencyChoice;
+  rates: Record<string, string> | undefined;
+  ratesSnapshot: PricingContext['ratesSnapshot'];
+} {
+  const base = facts.store.currency;
+  const currency: CurrencyChoice = { ...guess, currency: guess.currency ?? base };
+  if (currency.currency === base) return { currency, rates: undefined, ratesSnapshot: null };
+  const snapshot = facts.rates ?? undefined;
+  const rates = snapshot ? ratesPer(snapshot, base) : undefined;
+  const rate = rates?.[currency.currency];
+  if (snapshot && rates && rate) {
+    return {
+      currency,
+      rates,
+      ratesSnapshot: { id: snapshot.id, base, asOf: snapshot.asOf, source: snapshot.source, rate },
+    };
+  }
+  if (currency.source === 'parameter') {
+    throw new AppError(
+      422,
+      'NO_EXCHANGE_RATE',
+      `There is no exchange rate from ${base} to ${currency.currency}; price in ${base} or another currency`,
+      { currency: currency.currency, fields: [{ field: `${prefix}currency`, problem: 'has no exchange rate' }] },
+    );
+  }
+  return { currency: { ...currency, currency: base, source: 'store' }, rates: undefined, ratesSnapshot: null };
 }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { type EngineRule, type PreparedRules, prepareRules, type RuleIssue } from './engine';
+import { type EngineRule, type PreparedRules, type RuleIssue, ValidatedRules } from './engine';
 import { type PriceListContent, priceListRule } from './price-lists';
 import { effectiveRule } from './rules';
 
@@ -23,7 +23,11 @@ export interface RulesSnapshot {
 export const snapshotId = (storeId: string, version: number) => `${storeId}@${version}`;
 
 /** Reads a version and its rules in one statement, so the two always belong together. */
-export async function loadRulesSnapshot(db: pg.Pool | pg.PoolClient, storeId: string): Promise<RulesSnapshot> {
+export async function loadRulesSnapshot(
+  db: pg.Pool | pg.PoolClient,
+  storeId: string,
+  validated: ValidatedRules = new ValidatedRules(),
+): Promise<RulesSnapshot> {
   const { rows } = await db.query<{
     version: string;
     rules: Array<{ rule: EngineRule; startsAt: string | null; endsAt: string | null }>;
@@ -55,7 +59,7 @@ export async function loadRulesSnapshot(db: pg.Pool | pg.PoolClient, storeId: st
     if (rule) rules.push(rule);
   }
   const skipped: RulesSnapshot['skipped'] = [];
-  const prepared = prepareRules(rules, (ruleId, issues) => skipped.push({ ruleId, issues }));
+  const prepared = validated.prepare(rules, (ruleId, issues) => skipped.push({ ruleId, issues }));
   return { storeId, version, id: snapshotId(storeId, version), rules, prepared, skipped };
 }
 
@@ -67,6 +71,7 @@ export async function loadRulesSnapshot(db: pg.Pool | pg.PoolClient, storeId: st
  */
 export class RulesSnapshots {
   private readonly latest = new Map<string, { version: number; snapshot: Promise<RulesSnapshot> }>();
+  private readonly validated = new Map<string, ValidatedRules>();
 
   constructor(
     private readonly db: pg.Pool,
@@ -76,7 +81,12 @@ export class RulesSnapshots {
   async at(storeId: string, version: number): Promise<RulesSnapshot> {
     const cached = this.latest.get(storeId);
     if (cached && cached.version >= version) return cached.snapshot;
-    const loading = loadRulesSnapshot(this.db, storeId);
+    let validated = this.validated.get(storeId);
+    if (!validated) {
+      validated = new ValidatedRules();
+      this.validated.set(storeId, validated);
+    }
+    const loading = loadRulesSnapshot(this.db, storeId, validated);
     const entry = { version, snapshot: loading };
     this.latest.set(storeId, entry);
     try {
