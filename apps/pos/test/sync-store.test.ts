@@ -122,14 +122,23 @@ describe('the server’s pricing events', () => {
   it('keeps price lists, campaigns and the pricing version, and names the rules snapshot a sale used', async () => {
     t = await startTestTerminal({ seed: {} });
     const store = t.terminal.syncStore;
-    const list = { id: 'pl:staff', kind: 'priceList', name: 'Staff prices', prices: [{ sku: 'MUG', price: '9.00' }] };
+    const list = {
+      id: 'price-list:staff',
+      kind: 'priceList',
+      name: 'Staff prices',
+      prices: [{ sku: 'MUG', price: '9.00' }],
+    };
     store.applyChanges({
       to: 110,
       changes: [
         {
           seq: 101,
           type: 'price_list.upserted',
-          payload: { priceList: { id: 'staff' }, rule: list, pricingVersion: 7 },
+          payload: {
+            priceList: { id: 'staff', name: 'Staff prices', priority: 0, channel: 'all' },
+            rule: list,
+            pricingVersion: 7,
+          },
         },
         {
           seq: 102,
@@ -139,7 +148,7 @@ describe('the server’s pricing events', () => {
             price: '70.00',
             currency: 'USD',
             priceListId: 'staff',
-            ruleId: 'pl:staff',
+            ruleId: 'price-list:staff',
             pricingVersion: 8,
           },
         },
@@ -207,6 +216,46 @@ describe('snapshots', () => {
     expect(t.terminal.catalog.counts()).toMatchObject({ products: 1, rules: 1 });
     // The store settings survive a snapshot without a store section.
     expect(t.terminal.settings.get('store')?.name).toBe('Demo Store');
+  });
+});
+
+describe('a snapshot as the store server sends it', () => {
+  it('builds price lists from their prices and names the pricing version', async () => {
+    t = await startTestTerminal({ seed: {} });
+    const store = t.terminal.syncStore;
+    const info = {
+      snapshotId: 's3',
+      asOf: 500,
+      sections: ['pricing_version', 'products', 'rules', 'price_lists', 'price_list_prices', 'customers'],
+    };
+    store.beginSnapshot(info);
+    const page = (section: string, items: Record<string, unknown>[]) =>
+      store.applySnapshotPage({ snapshotId: 's3', section, items });
+    page('pricing_version', [{ storeId: 'demo', pricingVersion: 42, rulesSnapshotId: 'demo@42' }]);
+    page('products', [
+      {
+        sku: 'MUG',
+        barcode: '2000000000015',
+        name: 'Mug',
+        category: 'home',
+        price: { amount: '12.00', currency: 'USD' },
+        taxRate: '0',
+      },
+    ]);
+    page('rules', [{ rule: { id: 'home5', kind: 'discount', appliesTo: { categories: ['home'] }, percentOff: '5' } }]);
+    page('price_lists', [{ priceList: { id: 'pos', name: 'Till prices', priority: 1, channel: 'pos' } }]);
+    page('price_list_prices', [
+      { sku: 'MUG', price: '10.00', currency: 'USD', priceListId: 'pos', ruleId: 'price-list:pos', channel: 'pos' },
+    ]);
+    page('customers', [
+      { customer: { id: 'c9', name: 'Ada', loyaltyCard: 'TILL-0001', phone: null, email: null, segments: ['gold'] } },
+    ]);
+    store.commitSnapshot(info);
+    expect(store.seqs()).toEqual({ appliedSeq: 500, pricingSeq: 500, pricingVersion: 42 });
+    const view = await t.call('checkout.scan', { code: 'MUG' });
+    // The till's price list (channel pos) sets 10.00; 5 % off home goods on top.
+    expect(view.lines[0]?.total).toBe('9.50');
+    expect((await t.call('checkout.attachCustomer', { query: 'TILL-0001' })).customer?.name).toBe('Ada');
   });
 });
 

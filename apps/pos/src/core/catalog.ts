@@ -33,6 +33,31 @@ export interface RuleRecord {
   recurring?: boolean;
 }
 
+/** A price list as the server describes it (its prices come one by one). */
+export interface PriceListMeta {
+  id: string;
+  name?: string;
+  priority?: number;
+  /** "all", or the one channel (e.g. "pos") it prices. */
+  channel?: string;
+}
+
+/** The engine rule of a price list, as the server makes it: overriding list prices, for its channel. */
+function priceListRuleOf(
+  ruleId: string,
+  list: PriceListMeta,
+): Record<string, unknown> & { prices: { sku: string; price: string }[] } {
+  return {
+    id: ruleId,
+    kind: 'priceList',
+    ...(list.name ? { name: list.name } : {}),
+    ...(list.priority === undefined ? {} : { priority: list.priority }),
+    override: true,
+    ...(list.channel && list.channel !== 'all' ? { channels: [list.channel] } : {}),
+    prices: [],
+  };
+}
+
 export interface Window {
   start: number;
   end: number;
@@ -288,11 +313,28 @@ export class CatalogStore {
     return meta;
   }
 
-  /** Sets (or, with null, removes) one SKU's entry of a price-list rule; false when the rule is unknown. */
-  setPriceListEntry(ruleId: string, sku: string, price: string | null, seq: number): boolean {
+  upsertPriceList(list: PriceListMeta): void {
+    this.db.run(
+      'INSERT INTO price_lists (id, body) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body',
+      [list.id, JSON.stringify(list)],
+    );
+  }
+
+  removePriceList(id: string): void {
+    this.db.run('DELETE FROM price_lists WHERE id = ?', [id]);
+  }
+
+  /**
+   * Sets (or, with null, removes) one SKU's entry of a price list's rule, making the rule
+   * from the list when it has none yet; false when neither the rule nor the list is known.
+   */
+  setPriceListEntry(priceListId: string, ruleId: string, sku: string, price: string | null, seq: number): boolean {
     const row = this.db.get<{ body: string }>('SELECT body FROM rules WHERE id = ?', [ruleId]);
-    if (!row) return false;
-    const body = JSON.parse(row.body) as Record<string, unknown> & { prices?: { sku: string; price: string }[] };
+    const meta = this.db.get<{ body: string }>('SELECT body FROM price_lists WHERE id = ?', [priceListId]);
+    if (!row && !meta) return false;
+    const body = row
+      ? (JSON.parse(row.body) as Record<string, unknown> & { prices?: { sku: string; price: string }[] })
+      : priceListRuleOf(ruleId, JSON.parse(meta?.body ?? '{}') as PriceListMeta);
     const prices = (body.prices ?? []).filter((e) => e.sku !== sku);
     if (price !== null) prices.push({ sku, price });
     // A price list with no entries left prices nothing (and the engine refuses an empty one).
@@ -349,7 +391,7 @@ export class CatalogStore {
   /** Empties the replica before a full snapshot is loaded. */
   clear(): void {
     this.db.exec(
-      'DELETE FROM rule_targets; DELETE FROM rules; DELETE FROM products; DELETE FROM categories; DELETE FROM customers; DELETE FROM stock_levels; DELETE FROM exchange_rates;',
+      'DELETE FROM rule_targets; DELETE FROM rules; DELETE FROM price_lists; DELETE FROM products; DELETE FROM categories; DELETE FROM customers; DELETE FROM stock_levels; DELETE FROM exchange_rates;',
     );
   }
 }

@@ -88,6 +88,13 @@ CREATE TABLE rule_targets (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX rule_targets_rule_idx ON rule_targets (rule_id);
 
+-- Price lists as the server describes them: the replica turns each into the engine's
+-- priceList rule (id "price-list:<id>") as its prices arrive.
+CREATE TABLE price_lists (
+  id    TEXT PRIMARY KEY,
+  body  TEXT NOT NULL
+) STRICT;
+
 CREATE TABLE customers (
   id            TEXT PRIMARY KEY,
   name          TEXT NOT NULL,

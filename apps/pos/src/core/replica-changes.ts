@@ -74,6 +74,23 @@ const storeSchema = z.object({
 });
 
 const idSchema = z.object({ id: z.string().min(1) });
+
+/** The server names a price list's rule "price-list:<list id>". */
+export const PRICE_LIST_RULE_PREFIX = 'price-list:';
+
+const priceListSchema = z
+  .object({
+    id: z.string().min(1),
+    name: z.string().optional(),
+    priority: z.number().int().optional(),
+    channel: z.string().optional(),
+  })
+  .transform((l) => ({
+    id: l.id,
+    ...(l.name === undefined ? {} : { name: l.name }),
+    ...(l.priority === undefined ? {} : { priority: l.priority }),
+    ...(l.channel === undefined ? {} : { channel: l.channel }),
+  }));
 const skuSchema = z.object({ sku: z.string().min(1) });
 
 const unwrap = (payload: unknown, key: string): unknown =>
@@ -166,8 +183,8 @@ export function applyChange(
       const price = p.price ?? p.basePrice;
       if (p.priceListId) {
         // A price list's entry: the list is a rule (priceList) in the replica.
-        const ruleId = p.ruleId ?? `pl:${p.priceListId}`;
-        if (!catalog.setPriceListEntry(ruleId, p.sku, price?.amount ?? null, seq)) {
+        const ruleId = p.ruleId ?? `${PRICE_LIST_RULE_PREFIX}${p.priceListId}`;
+        if (!catalog.setPriceListEntry(p.priceListId, ruleId, p.sku, price?.amount ?? null, seq)) {
           throw new Error(
             `price.changed for ${p.sku} names price list ${p.priceListId}, which this terminal does not have`,
           );
@@ -178,12 +195,21 @@ export function applyChange(
       catalog.setPrice(p.sku, price.amount, seq);
       return { pricing: true, skipped: false };
     }
-    case 'price_list.upserted':
-      catalog.upsertRule(checkedRule(unwrapKey(payload, 'rule'), checks), seq);
+    case 'price_list.upserted': {
+      const list = priceListSchema.parse(unwrapKey(payload, 'priceList'));
+      catalog.upsertPriceList(list);
+      const rule = (payload as { rule?: unknown }).rule;
+      // An empty list is no rule (null): whatever rule it had is gone.
+      if (rule) catalog.upsertRule(checkedRule(rule, checks), seq);
+      else catalog.removeRule(`${PRICE_LIST_RULE_PREFIX}${list.id}`);
       return { pricing: true, skipped: false };
-    case 'price_list.deleted':
-      catalog.removeRule(z.object({ ruleId: z.string().min(1) }).parse(payload).ruleId);
+    }
+    case 'price_list.deleted': {
+      const d = z.object({ id: z.string().min(1), ruleId: z.string().min(1).optional() }).parse(payload);
+      catalog.removePriceList(d.id);
+      catalog.removeRule(d.ruleId ?? `${PRICE_LIST_RULE_PREFIX}${d.id}`);
       return { pricing: true, skipped: false };
+    }
     case 'campaign.deleted':
       for (const id of z.object({ ruleIds: z.array(z.string()).default([]) }).parse(payload).ruleIds) {
         catalog.removeRule(id);
@@ -292,8 +318,18 @@ export function applySnapshotItem(
       return;
     }
     case 'price_lists':
-      catalog.upsertRule(checkedRule(unwrap(item, 'rule'), checks), seq);
+      catalog.upsertPriceList(priceListSchema.parse(unwrap(item, 'priceList')));
       return;
+    case 'price_list_prices': {
+      const p = priceSchema.parse(item);
+      const price = p.price ?? p.basePrice;
+      if (!p.priceListId || !price) throw new Error(`price list entry for ${p.sku} names no list or price`);
+      const ruleId = p.ruleId ?? `${PRICE_LIST_RULE_PREFIX}${p.priceListId}`;
+      if (!catalog.setPriceListEntry(p.priceListId, ruleId, p.sku, price.amount, seq)) {
+        throw new Error(`price list ${p.priceListId} of ${p.sku} is not in the snapshot`);
+      }
+      return;
+    }
     case 'rates':
     case 'exchange_rates': {
       const r = z.object({ currency: z.string().length(3), rate: z.union([z.string(), z.number()]) }).parse(item);
