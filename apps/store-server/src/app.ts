@@ -11,9 +11,11 @@ import { healthRoutes } from './http/health';
 import { productRoutes } from './http/products';
 import { rateLimits } from './http/rate-limit';
 import { storeRoutes } from './http/stores';
+import { terminalRoutes } from './http/terminals';
 import { createMetrics, registerMetricsHooks } from './observability/metrics';
 import { Readiness } from './observability/readiness';
 import { pricing } from './pricing/plugin';
+import { realtime } from './realtime/gateway';
 import type { StockAuthority } from './stock/authority';
 import { stockPlugin } from './stock/plugin';
 import './types';
@@ -57,5 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(storeRoutes);
   await app.register(stockPlugin, { authority: deps.stock });
   await app.register(dashboardRoutes);
+  await app.register(realtime);
+  await app.register(terminalRoutes);
   return app;
 }

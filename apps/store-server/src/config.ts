@@ -76,6 +76,16 @@ const envSchema = z.object({
   TILL_SEED_DEMO: flag.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  SYNC_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  SYNC_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  SYNC_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(50),
+  SYNC_REPLAY_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  SYNC_UPLOAD_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8),
+  SYNC_REDIS_STREAM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9:._-]{1,100}$/, 'must be 1–100 letters, digits or :._-')
+    .default('till:sync'),
   RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
   RATE_LIMIT_STOREFRONT: rateLimit.default(3_000_000),
   RATE_LIMIT_TERMINAL: rateLimit.default(12_000),
@@ -119,12 +129,28 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a verified API key is trusted without asking the database: a revocation's delay. */
   apiKeyCacheMs: number;
+  sync: SyncConfig;
   /** Requests each API key may make per window, by the key's role; 0: no limit. */
   rateLimits: { windowMs: number; perRole: Record<Role, number> };
   /** A feed of exchange rates in the ECB daily XML format, fetched every `intervalMs`; absent: rates come only from the API. */
   ratesFeed: { url: string; intervalMs: number; timeoutMs: number } | undefined;
   /** A MaxMind-format country database for GeoIP currency choice; absent: the bundled DB-IP Lite one; "off": none. */
   geoipDatabase: string | undefined;
+}
+
+export interface SyncConfig {
+  /** Every room gets a batch at least this often; clients pull after three missed. */
+  heartbeatMs: number;
+  /** Stock levels and holds are pushed at most this often per room (newest per SKU). */
+  coalesceMs: number;
+  /** How often the publisher looks for changes that do not wake it (stock, holds, sales). */
+  pollMs: number;
+  /** A client further behind than this many changes gets a snapshot instead of a replay. */
+  replayLimit: number;
+  /** Redis stream (and pub/sub prefix) of the Socket.IO adapter, with REDIS_URL. */
+  redisStream: string;
+  /** Commands of an uploaded batch applied at the same time, each in its own transaction. */
+  uploadParallelism: number;
 }
 
 export class ConfigError extends Error {
@@ -163,6 +189,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: e.TILL_SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    sync: {
+      heartbeatMs: e.SYNC_HEARTBEAT_MS,
+      coalesceMs: e.SYNC_COALESCE_MS,
+      pollMs: e.SYNC_POLL_MS,
+      replayLimit: e.SYNC_REPLAY_LIMIT,
+      redisStream: e.SYNC_REDIS_STREAM,
+      uploadParallelism: e.SYNC_UPLOAD_PARALLELISM,
+    },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,
       perRole: {
