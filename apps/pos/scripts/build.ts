@@ -25,7 +25,8 @@ export async function buildElectronApp(dist = path.join(root, 'dist')): Promise<
     format: 'esm',
     target: 'node22',
     // esbuild: only when the UI is not prebuilt beside the bundle, which it always is here.
-    external: ['electron', 'better-sqlite3', 'esbuild'],
+    // bufferutil and utf-8-validate: optional native speed-ups of `ws` (Socket.IO's), which it does without.
+    external: ['electron', 'better-sqlite3', 'esbuild', 'bufferutil', 'utf-8-validate'],
     // Bundled CommonJS dependencies may call require(); give ESM output one.
     banner: {
       js: "import { createRequire as __tillRequire } from 'node:module'; const require = __tillRequire(import.meta.url);",

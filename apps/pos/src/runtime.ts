@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import type { PosConfig } from './config';
+import { connectToStore } from './core/link';
 import { openSqliteDb } from './core/platform/db';
 import { enginePricing } from './core/pricing';
-import { offlineLink } from './core/sync';
 import { createTerminal } from './core/terminal';
 import type { BootDeps, Logger } from './shell/boot';
 
@@ -21,7 +21,14 @@ export function nodeBootDeps(config: PosConfig, log: Logger): Omit<BootDeps, 'ex
         onUnexpectedError: (operation, error) =>
           log.error(`${operation} failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`),
       }),
-    link: async () => offlineLink('offline', 'The sync client is not wired in yet.'),
+    link: (terminal) =>
+      connectToStore(terminal, {
+        serverUrl: config.serverUrl,
+        enrollmentCode: config.enrollmentCode,
+        terminalToken: config.terminalToken,
+        terminalName: config.terminalName,
+        log,
+      }),
     log,
     now: () => performance.now(),
   };

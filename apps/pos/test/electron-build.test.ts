@@ -18,8 +18,11 @@ afterAll(() => folder.remove());
 
 describe('the packaged Electron app', () => {
   it('bundles the main process with only electron, better-sqlite3 and Node built-ins left to load', async () => {
+    // bufferutil / utf-8-validate: optional speed-ups `ws` loads only if present.
     const allowed = (s: string) =>
-      s === 'electron' || s === 'better-sqlite3' || s.startsWith('node:') || builtinModules.includes(s);
+      ['electron', 'better-sqlite3', 'bufferutil', 'utf-8-validate'].includes(s) ||
+      s.startsWith('node:') ||
+      builtinModules.includes(s);
     expect(externalImports.filter((s) => !allowed(s))).toEqual([]);
     expect(externalImports).toContain('electron');
     expect(externalImports).toContain('better-sqlite3');

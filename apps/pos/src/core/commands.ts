@@ -1,4 +1,6 @@
+import { outboxItemSchema } from '@till/sync';
 import Decimal from 'decimal.js';
+import { TerminalError } from './errors';
 import { sum, toFixed } from './money';
 import type { OutboxEnvelope } from './outbox';
 import type { CheckoutView, ReceiptData } from './views';
@@ -8,6 +10,19 @@ import type { CheckoutView, ReceiptData } from './views';
  * `outboxItemSchema`: sale, return; `drawer_open` is this terminal's own until the
  * contract carries it, and waits in the outbox meanwhile).
  */
+
+/** Checks an item against the sync contract before it is stored: the server would refuse a bad one. */
+function checked(item: OutboxEnvelope): OutboxEnvelope {
+  const parsed = outboxItemSchema.safeParse(item);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new TerminalError(
+      'INTERNAL',
+      `This ${item.kind} cannot be recorded: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is not valid'}.`,
+    );
+  }
+  return item;
+}
 
 export function saleItem(options: {
   id: string;
@@ -31,7 +46,7 @@ export function saleItem(options: {
     change = change.minus(taken);
   }
   const goods = sum(view.lines.map((l) => l.total));
-  return {
+  return checked({
     id: options.id,
     kind: 'sale',
     terminalId: options.terminalId,
@@ -54,7 +69,7 @@ export function saleItem(options: {
       customerId: options.customerId,
       payments: payments.map((p) => ({ method: p.method, amount: toFixed(p.amount, view.currency) })),
     },
-  };
+  });
 }
 
 export function returnItem(options: {
@@ -72,7 +87,7 @@ export function returnItem(options: {
     qty: l.qty,
     refund: toFixed(receipt.taxIncluded ? l.total : new Decimal(l.total).plus(l.tax), receipt.currency),
   }));
-  return {
+  return checked({
     id: options.id,
     kind: 'return',
     terminalId: options.terminalId,
@@ -86,7 +101,7 @@ export function returnItem(options: {
       restock: options.restock,
       reason: options.reason,
     },
-  };
+  });
 }
 
 export function drawerOpenItem(options: {

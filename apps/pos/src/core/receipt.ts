@@ -16,10 +16,7 @@ export function receiptHtml(data: ReceiptData): string {
   const lines = data.lines
     .map((line) => {
       const discounts = line.discounts
-        .map(
-          (d) =>
-            `<tr class="discount"><td colspan="2">&nbsp;&nbsp;${escapeHtml(d.label)}</td><td>-${money(d.amount)}</td></tr>`,
-        )
+        .map((d) => `<tr class="discount"><td colspan="2">${escapeHtml(d.label)}</td><td>-${money(d.amount)}</td></tr>`)
         .join('');
       // A sale shows shelf prices with the savings under them; a refund shows what is paid back.
       const gross = data.kind === 'return' ? line.total : new Decimal(line.basePrice).times(line.qty).toFixed();
@@ -51,6 +48,7 @@ export function receiptHtml(data: ReceiptData): string {
   td:last-child { text-align: right; white-space: nowrap; }
   .qty { color: #333; }
   .discount td { color: #333; }
+  .discount td:first-child { padding-left: 1.5em; }
   .sep td { border-top: 1px dashed #000; padding-top: 4px; }
   .total td { font-weight: bold; font-size: 15px; }
   .foot { text-align: center; margin-top: 10px; }

@@ -143,6 +143,31 @@ export interface ReplicaChecks {
   ruleProblem(body: Record<string, unknown>): string | null;
 }
 
+/**
+ * The rule as the engine prices it, from what the server sends: an engine rule, or a stored
+ * rule `{ id, rule, effective, enabled, ... }` whose `effective` is the rule with its
+ * campaign's window applied — null when it is disabled or its windows never meet.
+ */
+function pricedRule(raw: unknown): { id: string; rule: Record<string, unknown> | null } {
+  const value = unwrap(raw, 'rule');
+  if (!value || typeof value !== 'object') throw new Error('rule payload is not an object');
+  const v = value as Record<string, unknown>;
+  if ('effective' in v) {
+    const id = typeof v.id === 'string' ? v.id : (v.rule as { id?: unknown } | undefined)?.id;
+    if (typeof id !== 'string') throw new Error('stored rule has no id');
+    return { id, rule: (v.effective as Record<string, unknown> | null) ?? null };
+  }
+  if (typeof v.id !== 'string') throw new Error('rule has no id');
+  return { id: v.id, rule: v };
+}
+
+/** Stores what the server sent for a rule: upserted when it prices, removed when it does not. */
+function applyRule(raw: unknown, catalog: CatalogStore, checks: ReplicaChecks, seq: number): void {
+  const { id, rule } = pricedRule(raw);
+  if (rule) catalog.upsertRule(checkedRule(rule, checks), seq);
+  else catalog.removeRule(id);
+}
+
 function checkedRule(raw: unknown, checks: ReplicaChecks): Record<string, unknown> {
   const rule = unwrap(raw, 'rule');
   if (!rule || typeof rule !== 'object') throw new Error('rule payload is not an object');
@@ -218,11 +243,17 @@ export function applyChange(
     case 'rule.upserted':
     case 'rule.created':
     case 'rule.updated':
-      catalog.upsertRule(checkedRule(payload, checks), seq);
+      applyRule(payload, catalog, checks, seq);
       return { pricing: true, skipped: false };
+    case 'campaign.upserted': {
+      // A campaign's window bounds its rules: their effective forms come with it.
+      const rules = (payload as { rules?: unknown }).rules;
+      for (const rule of Array.isArray(rules) ? rules : []) applyRule(rule, catalog, checks, seq);
+      return { pricing: true, skipped: false };
+    }
     case 'rule.removed':
     case 'rule.deleted':
-      catalog.removeRule(idSchema.parse(unwrap(payload, 'rule')).id);
+      catalog.removeRule(idSchema.parse(payload).id);
       return { pricing: true, skipped: false };
     case 'customer.upserted':
     case 'customer.created':
@@ -306,7 +337,7 @@ export function applySnapshotItem(
       catalog.upsertProduct(toProductRecord(item, currency), seq);
       return;
     case 'rules':
-      catalog.upsertRule(checkedRule(item, checks), seq);
+      applyRule(item, catalog, checks, seq);
       return;
     case 'customers':
       catalog.upsertCustomer(toCustomerRecord(item), seq);

@@ -17,7 +17,8 @@ export const systemClock: Clock = {
 
 /** `base` shifted by an offset that may change (the sync client's estimate of server − local). */
 export function offsetClock(base: Clock, offsetMs: () => number): Clock {
-  return { now: () => base.now() + offsetMs(), setTimeout: base.setTimeout };
+  // Whole milliseconds: the offset is an estimate with fractions; times are stored as integers.
+  return { now: () => Math.round(base.now() + offsetMs()), setTimeout: base.setTimeout };
 }
 
 /** A clock for tests: time moves only when told to, and due timers fire in order. */
