@@ -94,10 +94,13 @@ const NEAR_MISS_ORDER: Record<NearMiss['reason'], number> = {
 };
 const NOTES_PER_LINE = 2;
 
-/** A line's near misses, the most useful first, a few at most; cart-wide thresholds are said once for the cart. */
+/** Near misses said once for the cart, not on each line: spend thresholds and coupons. */
+const CART_WIDE: ReadonlySet<NearMiss['reason']> = new Set(['threshold', 'coupon']);
+
+/** A line's near misses, the most useful first, a few at most. */
 function lineNotes(misses: readonly NearMiss[]): string[] {
   const texts = misses
-    .filter((m) => m.reason !== 'threshold')
+    .filter((m) => !CART_WIDE.has(m.reason))
     .sort((a, b) => NEAR_MISS_ORDER[a.reason] - NEAR_MISS_ORDER[b.reason])
     .map((m) => m.text);
   return [...new Set(texts)].slice(0, NOTES_PER_LINE);
@@ -146,7 +149,12 @@ function toPricedCart(result: EnginePricedCart, ids: readonly string[]): PricedC
     total: result.total,
     coupons: result.explanations.coupons.map((c) => ({ code: c.code, applied: c.status === 'applied', text: c.text })),
     notes: [
-      ...new Set(result.explanations.nearMisses.filter((m) => m.reason === 'threshold').map((m) => m.text)),
+      ...new Set(
+        result.explanations.nearMisses
+          .filter((m) => CART_WIDE.has(m.reason))
+          .sort((a, b) => NEAR_MISS_ORDER[b.reason] - NEAR_MISS_ORDER[a.reason])
+          .map((m) => m.text),
+      ),
     ].slice(0, NOTES_PER_LINE),
     validUntil: result.validUntil,
     approximate: result.approximate,

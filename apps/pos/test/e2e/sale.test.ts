@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../bench/browser';
@@ -13,7 +11,7 @@ import {
   openTill,
   type StoreServer,
   scan,
-  screenshotsDir,
+  screenshot,
   startStoreServer,
   startTerminal,
   synced,
@@ -35,7 +33,6 @@ beforeAll(async () => {
     code: await enrollmentCode(server, 'Till 1'),
   });
   browser = await launchChromium();
-  mkdirSync(screenshotsDir, { recursive: true });
 });
 
 afterAll(async () => {
@@ -93,7 +90,7 @@ describe('a sale at the till', () => {
     expect(view.coupons).toEqual([expect.objectContaining({ code: 'SAVE10', applied: true })]);
     await page.locator('[data-testid=line-discount]').first().waitFor();
     expect(await page.locator('[data-testid=total]').textContent()).toContain(view.total);
-    await page.screenshot({ path: path.join(screenshotsDir, 'sale-with-discounts.png') });
+    await screenshot(page, 'sale-with-discounts');
 
     // The server prices the same cart to the same cent.
     const priced = await server.request('/v1/carts/price', {
@@ -113,13 +110,13 @@ describe('a sale at the till', () => {
     await page.locator('[data-testid=tender-amount]').waitFor();
     const cash = String(Math.ceil(Number(view.total) / 10) * 10 + 10);
     await page.fill('[data-testid=tender-amount]', cash);
-    await page.screenshot({ path: path.join(screenshotsDir, 'tender-cash.png') });
+    await screenshot(page, 'tender-cash');
     await page.press('[data-testid=tender-amount]', 'Enter');
     await page.locator('[data-testid=sale-done]').waitFor();
     const change = await page.locator('[data-testid=change]').textContent();
     expect(change).toBe(`$${(Number(cash) - Number(view.total)).toFixed(2)}`);
     await page.frameLocator('[data-testid=receipt]').locator('text=SAVE10').first().waitFor();
-    await page.screenshot({ path: path.join(screenshotsDir, 'receipt-and-change.png') });
+    await screenshot(page, 'receipt-and-change');
 
     // Handed in: the server has the sale, accepted at the same rules snapshot.
     const report = await eventually('the sale to reach the server', async () => {
@@ -132,4 +129,42 @@ describe('a sale at the till', () => {
       return (await page.locator('[data-testid=pending-sales]').textContent()) === 'All sales synced';
     });
   }, 180_000);
+
+  it('takes a flash price pushed by the manager, counts down to its end and switches back on time', async () => {
+    const status = await synced(terminal, 2415);
+    const [ball] = await demoProducts(server, 'sporting', 1);
+    if (!ball) throw new Error('no sporting goods in the demo catalog');
+    const endsAt = Date.now() + 8_000;
+    const put = await server.request('/v1/rules/e2e-flash', {
+      method: 'PUT',
+      body: JSON.stringify({
+        rule: {
+          name: 'Flash sale: 40% off',
+          kind: 'price',
+          appliesTo: { skus: [ball.sku] },
+          price: '9.99',
+          validFrom: new Date(Date.now() - 60_000).toISOString(),
+          validTo: new Date(endsAt).toISOString(),
+        },
+      }),
+    });
+    expect(put.status).toBe(201);
+    // Live push: the rule reaches the replica without a restart.
+    await eventually('the flash rule to reach the terminal', async () => {
+      const now = await terminal.call<TerminalStatusView>('session.status');
+      return now.catalog.rules > status.catalog.rules;
+    });
+    const page = await openTill(browser, terminal.url);
+    await scan(page, ball.barcode);
+    await page.locator('[data-testid=countdown]').waitFor();
+    expect(await page.locator('[data-testid=countdown]').textContent()).toMatch(/Flash sale: 40% off ends in 00:0\d/);
+    expect(await page.locator('[data-testid=line-total]').first().textContent()).toBe('$9.99');
+    await screenshot(page, 'flash-price-countdown');
+    // At its end the price switches back by itself, and the cashier is told why.
+    await page.locator('[data-testid=notice]').waitFor({ timeout: 20_000 });
+    expect(await page.locator('[data-testid=notice]').textContent()).toContain('Flash sale: 40% off no longer applies');
+    expect(await page.locator('[data-testid=line-total]').first().textContent()).not.toBe('$9.99');
+    expect(await page.locator('[data-testid=countdown]').count()).toBe(0);
+    await page.click('text=Void sale');
+  }, 120_000);
 });

@@ -16,7 +16,18 @@ import type { Browser, Page } from 'playwright-core';
 import type { CheckoutView, TerminalStatusView } from '../../src/core/views';
 
 const posRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const screenshotsDir = path.resolve(posRoot, '../../docs/screenshots');
+const screenshotsDir = path.resolve(posRoot, '../../docs/screenshots');
+
+/**
+ * Saves a screenshot of the cashier screen to docs/screenshots when TILL_POS_SCREENSHOTS=1
+ * (`TILL_POS_SCREENSHOTS=1 pnpm vitest run apps/pos/test/e2e`), so test runs leave the
+ * committed ones alone.
+ */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  if (process.env.TILL_POS_SCREENSHOTS !== '1') return;
+  mkdirSync(screenshotsDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotsDir, `${name}.png`) });
+}
 
 /** Quick heartbeats so a terminal notices a dead or revived server within a second or two. */
 const FAST_SYNC = { SYNC_HEARTBEAT_MS: '300', SYNC_COALESCE_MS: '50', SYNC_POLL_MS: '20' };

@@ -1,3 +1,4 @@
+import Decimal from 'decimal.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatMoney } from '../../core/format';
 import type { CheckoutView } from '../../core/views';
@@ -12,6 +13,13 @@ export function quickCash(due: number): number[] {
     if (rounded > due && rounded <= due + 100) out.add(rounded);
   }
   return [...out].sort((a, b) => a - b).slice(0, 4);
+}
+
+/** Change for the cash typed so far, when it covers the amount due (null while it does not, or is not an amount). */
+function changePreview(amount: string, due: string): string | null {
+  if (!/^\d+(\.\d+)?$/.test(amount.trim())) return null;
+  const change = new Decimal(amount.trim()).minus(due);
+  return change.gt(0) ? change.toFixed() : null;
 }
 
 /** Taking payment: cash with change, card (recorded as paid on the card terminal), or both. */
@@ -151,6 +159,11 @@ export function TenderScreen({ ctx, checkout }: { ctx: UiContext; checkout: Chec
                 autocomplete="off"
               />
             </>
+          ) : null}
+          {method === 'cash' && changePreview(amount, checkout.due) ? (
+            <div class="change-preview" data-testid="change-preview">
+              Change to give <strong>{money(changePreview(amount, checkout.due) ?? '0')}</strong>
+            </div>
           ) : null}
           {error ? (
             <div class="error" role="alert" data-testid="tender-error">
