@@ -149,6 +149,8 @@ export async function connectToStore(terminal: Terminal, options: LinkOptions): 
     terminalId: identity.id,
     store,
     instance: `pos-${process.pid}`,
+    // Bigger pages make a first sync of a large catalog several times faster (the protocol allows 5,000).
+    snapshotPageSize: 5_000,
   });
   const refresh = () =>
     refreshStoreSettings(terminal, identity, fetchImpl).catch((error: unknown) =>

@@ -54,13 +54,16 @@ CREATE UNIQUE INDEX products_barcode_idx ON products (barcode) WHERE barcode IS 
 CREATE VIRTUAL TABLE products_search USING fts5(
   name, sku, content = 'products', content_rowid = 'rowid', tokenize = 'unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER products_search_insert AFTER INSERT ON products BEGIN
+-- While a snapshot is swapped in (a row in bulk_load), the index is rebuilt once at the
+-- end instead of row by row.
+CREATE TABLE bulk_load (id INTEGER PRIMARY KEY CHECK (id = 1)) STRICT;
+CREATE TRIGGER products_search_insert AFTER INSERT ON products WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
   INSERT INTO products_search (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);
 END;
-CREATE TRIGGER products_search_delete AFTER DELETE ON products BEGIN
+CREATE TRIGGER products_search_delete AFTER DELETE ON products WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
   INSERT INTO products_search (products_search, rowid, name, sku) VALUES ('delete', old.rowid, old.name, old.sku);
 END;
-CREATE TRIGGER products_search_update AFTER UPDATE OF name, sku ON products BEGIN
+CREATE TRIGGER products_search_update AFTER UPDATE OF name, sku ON products WHEN NOT EXISTS (SELECT 1 FROM bulk_load) BEGIN
   INSERT INTO products_search (products_search, rowid, name, sku) VALUES ('delete', old.rowid, old.name, old.sku);
   INSERT INTO products_search (rowid, name, sku) VALUES (new.rowid, new.name, new.sku);
 END;

@@ -144,6 +144,7 @@ export class SqliteSyncStore {
   commitSnapshot(info: SnapshotInfo): void {
     const problems: AppliedResult['problems'] = [];
     this.db.transaction(() => {
+      this.db.run('INSERT INTO bulk_load (id) VALUES (1)');
       this.catalog.clear();
       let pricingVersion: number | null = null;
       const now = this.clock.now();
@@ -168,11 +169,16 @@ export class SqliteSyncStore {
         }
       }
       this.db.run('DELETE FROM snapshot_staging');
+      // The name index, rebuilt once from the new catalog.
+      this.db.run(`INSERT INTO products_search (products_search) VALUES ('rebuild')`);
+      this.db.run('DELETE FROM bulk_load');
       this.db.run(
         'UPDATE sync_state SET applied_seq = ?, pricing_seq = ?, pricing_version = ?, snapshot_at = ? WHERE id = 1',
         [info.asOf, info.asOf, pricingVersion, now],
       );
     });
+    // The staged copy is gone: give its pages back.
+    this.db.pragma('incremental_vacuum');
     this.notify({ appliedSeq: info.asOf, pricingChanged: true, problems });
   }
 

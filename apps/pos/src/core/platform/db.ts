@@ -29,6 +29,8 @@ export interface Db {
 /** Opens (or creates) a terminal database on disk, or in memory with `:memory:`. */
 export function openSqliteDb(path: string): Db {
   const db = new Database(path);
+  // Pages freed by a snapshot swap go back to the file system (set before the first table; no-op after).
+  db.pragma('auto_vacuum = INCREMENTAL');
   if (path !== ':memory:') db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
