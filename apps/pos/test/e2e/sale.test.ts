@@ -128,6 +128,30 @@ describe('a sale at the till', () => {
     await eventually('the badge to show everything synced', async () => {
       return (await page.locator('[data-testid=pending-sales]').textContent()) === 'All sales synced';
     });
+
+    // The shirt comes back: a return against the receipt, refunded in cash, handed in too.
+    const [lastSale] = await terminal.call<{ data: { receiptNumber: string } }[]>('sales.recent');
+    const receiptNumber = lastSale?.data.receiptNumber;
+    await page.click('[data-testid=next-sale]');
+    await page.keyboard.press('F8');
+    await page.fill('[data-testid=return-receipt]', receiptNumber ?? '');
+    await page.press('[data-testid=return-receipt]', 'Enter');
+    await page.locator('.return-lines, [data-testid=dialog-error]').first().waitFor();
+    const shirtRow = page.locator('.return-lines li', { hasText: 'Oxford Shirt' });
+    await shirtRow.locator('input').fill('1');
+    await page.fill('.return-sale label input', 'too small');
+    await page.click('text=/^Refund about/');
+    await page.locator('text=/^Refund \\$[\\d.]+ stored\\./').waitFor();
+    const shirtLine = view.lines.find((l) => l.sku === shirt.sku);
+    const refund = (Number(shirtLine?.total) + Number(shirtLine?.tax)).toFixed(2);
+    expect(await page.locator('.return-done .big').textContent()).toBe(`Refund $${refund} stored.`);
+    const returned = await eventually('the return to reach the server', async () => {
+      const response = await server.request(`/v1/terminals/${status.terminal?.id}/reconciliation`);
+      const body = (await response.json()) as { items: { kind: string; status: string }[] };
+      return body.items.find((i) => i.kind === 'return');
+    });
+    expect(returned.status).toBe('accepted');
+    await page.keyboard.press('Escape');
   }, 180_000);
 
   it('takes a flash price pushed by the manager, counts down to its end and switches back on time', async () => {
