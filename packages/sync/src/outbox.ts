@@ -47,7 +47,7 @@ export class OutboxUploader {
   private readonly resting = new Map<string, { until: number; attempts: number }>();
 
   constructor(private readonly options: UploaderOptions) {
-    this.batchSize = options.batchSize ?? 50;
+    this.batchSize = options.batchSize ?? 100;
     this.backoff = options.backoff ?? { baseMs: 250, maxMs: 30_000 };
     this.itemBackoff = options.itemBackoff ?? { baseMs: 1_000, maxMs: 300_000 };
     this.monotonic = options.monotonic ?? (() => performance.now());

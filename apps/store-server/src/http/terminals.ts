@@ -1,7 +1,7 @@
 import { PROTOCOL_VERSION, reconciliationReportSchema } from '@till/sync';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MANAGER_UP, storeOf, TERMINAL_UP } from '../auth/plugin';
+import { MANAGER_UP, TERMINAL_UP } from '../auth/plugin';
 import { AppError, notFound } from '../errors';
 import {
   createEnrollmentCode,
@@ -14,6 +14,7 @@ import {
 } from '../sync/terminals';
 import { reconciliationReport } from '../sync/uploads/report';
 import { errorSchema, storeIdSchema } from './schemas';
+import { storeIn } from './store-param';
 
 const terminalIdSchema = z.string().regex(/^term_[A-Za-z0-9_-]{1,80}$/, 'must be a terminal id like "term_0190…"');
 
@@ -61,7 +62,7 @@ export const terminalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request, reply) => {
-      const storeId = storeOf(request, request.query.store);
+      const storeId = storeIn(request);
       const { code, expiresAt } = await createEnrollmentCode(app.db, {
         storeId,
         terminalName: request.body.name,
@@ -115,7 +116,7 @@ export const terminalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const storeId = storeOf(request, request.query.store);
+      const storeId = storeIn(request);
       const [terminals, online] = await Promise.all([
         listTerminals(app.db, storeId),
         app.realtime.onlineTerminals(storeId).catch(() => new Set<string>()),
@@ -137,7 +138,7 @@ export const terminalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const storeId = storeOf(request, request.query.store);
+      const storeId = storeIn(request);
       const { terminalId } = request.params;
       const revoked = await revokeTerminal(app.db, storeId, terminalId);
       if (!revoked) {
@@ -167,7 +168,7 @@ export const terminalRoutes: FastifyPluginAsyncZod = async (app) => {
       },
     },
     async (request) => {
-      const storeId = storeOf(request, request.query.store);
+      const storeId = storeIn(request);
       const { terminalId } = request.params;
       const identity = request.identity;
       if (identity?.role === 'terminal') {

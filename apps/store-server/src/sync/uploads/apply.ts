@@ -85,8 +85,8 @@ function prepare(raw: unknown, index: number, session: UploadSession): Prepared 
 
 const RETRYABLE = new Set(['40P01', '40001', '55P03']);
 const pgCode = (error: unknown) => (error as { code?: unknown }).code;
-/** The whole transaction must go: a deadlock or serialization failure, or the connection broke. */
-function abortsBatch(error: unknown): boolean {
+/** The command's whole transaction must go: a deadlock or serialization failure, or the connection broke. */
+function abortsTransaction(error: unknown): boolean {
   const code = pgCode(error);
   if (typeof code !== 'string') return false;
   return RETRYABLE.has(code) || code.startsWith('08') || code.startsWith('57') || code.startsWith('E');
@@ -301,7 +301,7 @@ export class UploadApplier {
     try {
       return p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
     } catch (error) {
-      if (abortsBatch(error)) throw error;
+      if (abortsTransaction(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT upload_item');
       const problem = contentProblem(error);
       if (problem !== undefined) return recordRejection(client, ctx, p, problem);
