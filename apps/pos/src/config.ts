@@ -86,7 +86,8 @@ export function loadPosConfig(
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({
-      args: [...argv],
+      // `pnpm pos -- --code X` passes the `--` through: it separates nothing here.
+      args: argv.filter((arg) => arg !== '--'),
       options: Object.fromEntries(Object.entries(FLAGS).map(([k, f]) => [k, { type: f.type }])),
       allowPositionals: false,
     }).values;

@@ -22,6 +22,17 @@ function integerFormat(currency: string, locale: string): Intl.NumberFormat {
   return format;
 }
 
+const decimalSeparators = new Map<string, string>();
+
+function decimalSeparator(locale: string): string {
+  let separator = decimalSeparators.get(locale);
+  if (separator === undefined) {
+    separator = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+    decimalSeparators.set(locale, separator);
+  }
+  return separator;
+}
+
 /** ISO 4217 currencies whose minor unit is not 2 (cents). */
 const MINOR_UNITS: Readonly<Record<string, number>> = {
   BIF: 0,
@@ -65,7 +76,7 @@ export function formatMoney(amount: string, currency: string, locale = 'en-US'):
   const digits = minorUnits(currency);
   const negative = sign === '-' && /[1-9]/.test(whole + fraction);
   const parts = integerFormat(currency, locale).formatToParts(BigInt(whole));
-  const decimal = new Intl.NumberFormat(locale).formatToParts(1.5).find((p) => p.type === 'decimal')?.value ?? '.';
+  const decimal = decimalSeparator(locale);
   let shown = fraction.padEnd(digits, '0');
   while (shown.length > digits && shown.endsWith('0')) shown = shown.slice(0, -1);
   const lastInteger = parts.map((p) => p.type).lastIndexOf('integer');
