@@ -28,24 +28,3 @@ export function parseAmount(input: string, currency: string, field = 'amount'): 
 export function sum(values: readonly Decimal.Value[]): Decimal {
   return values.reduce<Decimal>((acc, v) => acc.plus(v), new Decimal(0));
 }
-
-/** Splits `total` over `weights` so the parts add up exactly (largest remainder, earlier first on ties). */
-export function allocate(total: Decimal.Value, weights: readonly Decimal.Value[], currency: string): string[] {
-  const digits = minorUnits(currency);
-  const unit = new Decimal(10).pow(-digits);
-  const whole = new Decimal(total);
-  const weightSum = sum(weights);
-  if (weightSum.isZero()) return weights.map(() => toFixed(0, currency));
-  const exact = weights.map((w) => whole.times(w).dividedBy(weightSum));
-  const floors = exact.map((e) => e.toDecimalPlaces(digits, Decimal.ROUND_DOWN));
-  let remaining = whole.minus(sum(floors)).dividedBy(unit).round().toNumber();
-  const order = exact
-    .map((e, i) => ({ i, remainder: e.minus(floors[i] ?? 0) }))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.i - b.i);
-  for (const { i } of order) {
-    if (remaining <= 0) break;
-    floors[i] = (floors[i] ?? new Decimal(0)).plus(unit);
-    remaining--;
-  }
-  return floors.map((f) => f.toFixed(digits));
-}

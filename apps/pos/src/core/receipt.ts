@@ -7,6 +7,8 @@ import type { EmailReceipt, ReceiptData, ReceiptView } from './views';
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
+const isZero = (amount: string) => new Decimal(amount).isZero();
+
 function title(data: ReceiptData): string {
   return data.kind === 'return' ? 'Refund' : 'Receipt';
 }
@@ -32,7 +34,7 @@ export function receiptHtml(data: ReceiptData): string {
     )
     .join('');
   const change =
-    data.kind === 'sale' && data.change !== '0' && !/^0(\.0+)?$/.test(data.change)
+    data.kind === 'sale' && !isZero(data.change)
       ? `<tr><td colspan="2">Change</td><td>${money(data.change)}</td></tr>`
       : '';
   const sign = data.kind === 'return' ? '-' : '';
@@ -64,7 +66,7 @@ export function receiptHtml(data: ReceiptData): string {
 <table>
 ${lines}
 <tr class="sep"><td colspan="2">Subtotal</td><td>${money(data.subtotal)}</td></tr>
-${/^0(\.0+)?$/.test(data.discount) ? '' : `<tr><td colspan="2">You saved</td><td>${money(data.discount)}</td></tr>`}
+${isZero(data.discount) ? '' : `<tr><td colspan="2">You saved</td><td>${money(data.discount)}</td></tr>`}
 <tr><td colspan="2">${data.taxIncluded ? 'Tax included' : 'Tax'}</td><td>${money(data.tax)}</td></tr>
 <tr class="total"><td colspan="2">${data.kind === 'return' ? 'Refunded' : 'Total'}</td><td>${sign}${money(data.total)}</td></tr>
 <tr class="sep"><td colspan="3"></td></tr>
@@ -88,11 +90,11 @@ export function receiptText(data: ReceiptData): string {
     for (const d of line.discounts) rows.push(`    ${d.label}  -${money(d.amount)}`);
   }
   rows.push('', `Subtotal  ${money(data.subtotal)}`);
-  if (!/^0(\.0+)?$/.test(data.discount)) rows.push(`You saved  ${money(data.discount)}`);
+  if (!isZero(data.discount)) rows.push(`You saved  ${money(data.discount)}`);
   rows.push(`${data.taxIncluded ? 'Tax included' : 'Tax'}  ${money(data.tax)}`);
   rows.push(`${data.kind === 'return' ? 'Refunded' : 'Total'}  ${money(data.total)}`);
   for (const t of data.tenders) rows.push(`${t.method === 'cash' ? 'Cash' : 'Card'}  ${money(t.amount)}`);
-  if (data.kind === 'sale' && !/^0(\.0+)?$/.test(data.change)) rows.push(`Change  ${money(data.change)}`);
+  if (data.kind === 'sale' && !isZero(data.change)) rows.push(`Change  ${money(data.change)}`);
   return rows.join('\n');
 }
 
