@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqliteDb } from '../src/core/platform/db';
 import { enginePricing } from '../src/core/pricing';
-import { offlineLink } from '../src/core/sync';
+import { fixedLink } from '../src/core/sync';
 import { createTerminal, type Terminal } from '../src/core/terminal';
 import { BOOT_STEPS, type BootDeps, BootError, boot } from '../src/shell/boot';
 import { tempDir } from './support/terminal';
@@ -41,7 +41,7 @@ function deps(overrides: Partial<BootDeps> = {}) {
     },
     link: async () => {
       calls.push('link');
-      return offlineLink('offline', 'no server in this test');
+      return fixedLink('offline', 'no server in this test');
     },
     log: { info: (m) => logs.push(m), warn: (m) => logs.push(m), error: (m) => logs.push(m) },
     now: () => t++,

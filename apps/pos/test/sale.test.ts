@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixedLink } from '../src/core/sync';
 import { startTestTerminal, type TestTerminal } from './support/terminal';
 
 let t: TestTerminal;
@@ -169,5 +170,29 @@ describe('returns and the drawer', () => {
     expect(drawer.map((d) => [d.item.kind, d.item.payload.reason])).toEqual([['drawer_open', 'change for the float']]);
     // Not a sale: the badge counts sales and returns only.
     expect(t.terminal.status().pendingSales).toBe(0);
+  });
+});
+
+describe('stock the server knows of', () => {
+  it('warns of an item sold out on the server while online, and sells it anyway', async () => {
+    t = await startTestTerminal({
+      seed: {
+        stock: [
+          { sku: 'BEAR', available: 0 },
+          { sku: 'BALL', available: 1 },
+        ],
+      },
+    });
+    await t.call('checkout.scan', { code: 'BEAR' });
+    // Offline, the terminal cannot know better than its last news: no warning.
+    expect((await t.call('checkout.current', {})).lines[0]?.stockWarning).toBeNull();
+    await t.terminal.connect(fixedLink('online'));
+    await t.call('checkout.scan', { code: 'BALL', qty: 2 });
+    const view = await t.call('checkout.current', {});
+    expect(view.lines.map((l) => [l.sku, l.stockWarning])).toEqual([
+      ['BEAR', 'Sold out on the server'],
+      ['BALL', 'Only 1 left on the server'],
+    ]);
+    expect((await t.call('checkout.tender', { method: 'card' })).done).not.toBeNull();
   });
 });

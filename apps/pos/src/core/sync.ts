@@ -17,8 +17,8 @@ export interface TerminalLink {
   stop(): Promise<void>;
 }
 
-/** A link that never connects: an unenrolled terminal, or tests of the core alone. */
-export function offlineLink(state: ConnectionState = 'offline', detail: string | null = null): TerminalLink {
+/** A link that stays in one state and never connects: an unenrolled terminal, or tests of the core alone. */
+export function fixedLink(state: ConnectionState = 'offline', detail: string | null = null): TerminalLink {
   return {
     state: () => state,
     detail: () => detail,

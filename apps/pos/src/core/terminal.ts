@@ -17,7 +17,7 @@ import { type App, createApp } from './registry';
 import { Returns } from './returns';
 import { SalesStore } from './sales';
 import { SettingsStore } from './settings';
-import { offlineLink, type TerminalLink } from './sync';
+import { fixedLink, type TerminalLink } from './sync';
 import { SqliteSyncStore } from './sync-store';
 import type { SessionView, TerminalEvent, TerminalStatusView } from './views';
 
@@ -52,7 +52,7 @@ export interface Terminal {
 export function createTerminal(options: TerminalOptions): Terminal {
   const { db, pricing } = options;
   migrate(db);
-  let link: TerminalLink = offlineLink('not-enrolled');
+  let link: TerminalLink = fixedLink('not-enrolled');
   let unsubscribeLink: () => void = () => {};
   const clock = offsetClock(options.clock ?? systemClock, () => link.clockOffsetMs());
   const newId = options.newId ?? (() => uuidv7());
