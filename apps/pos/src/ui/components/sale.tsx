@@ -25,20 +25,21 @@ export function SaleScreen({ ctx, scanRef }: { ctx: UiContext; scanRef: RefObjec
   }, [state.dialog, scanRef]);
 
   // A scanner burst that lands while focus is on a button (not a text field) still scans.
+  const scanFromAnywhere = useRef<(code: string) => void>(() => {});
   useEffect(() => {
     const outside = new ScannerDetector();
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (ctx.state.dialog || target?.closest('input, textarea, select')) return;
+      if (target?.closest('input, textarea, select, [role=dialog]')) return;
       const done = outside.key(event.key, event.timeStamp);
       if (done?.source === 'scanner') {
         event.preventDefault();
-        void scan(done.code, 1, 'scanner');
+        scanFromAnywhere.current(done.code);
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  });
+  }, []);
 
   const scan = async (code: string, qty: number, source: 'scanner' | 'keyboard') => {
     const result = await ctx.api.checkout.scan({ code, qty, source });
@@ -54,6 +55,8 @@ export function SaleScreen({ ctx, scanRef }: { ctx: UiContext; scanRef: RefObjec
     }
     ctx.fail('scan', result.error);
   };
+
+  scanFromAnywhere.current = (code) => void scan(code, 1, 'scanner');
 
   const onKeyDown = (event: KeyboardEvent) => {
     const completed = detector.key(event.key, event.timeStamp);
