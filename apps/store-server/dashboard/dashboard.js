@@ -46,26 +46,54 @@ async function load() {
   $('store-name').textContent = body.store.name;
   $('kpi-products').textContent = fmt.format(body.products);
   $('kpi-low').textContent = fmt.format(body.lowStockCount);
-  $('kpi-currency').textContent = body.store.currency;
+  $('kpi-held').textContent = fmt.format(body.heldUnits);
+  $('low-count').textContent = `(${fmt.format(body.lowStockCount)})`;
   $('kpi-seq').textContent = body.lastEventSeq ?? '–';
   fill(
     document.querySelector('#categories tbody'),
     body.categories.map((c) => [cell(c.name), cell(fmt.format(c.products), 'num')]),
   );
+  lowStock = body.lowStock;
+  lowStockCount = body.lowStockCount;
+  showLowStock();
+  $('status').textContent = `Updated ${new Date().toLocaleTimeString()}`;
+  $('status').className = '';
+}
+
+// The running-low list shows its worst few; the whole list is one click away.
+const LOW_STOCK_ROWS = 12;
+let lowStock = [];
+let lowStockCount = 0;
+let showAllLow = false;
+
+function showLowStock() {
+  const shown = showAllLow ? lowStock : lowStock.slice(0, LOW_STOCK_ROWS);
+  $('low-more').hidden = lowStock.length <= LOW_STOCK_ROWS;
+  const all =
+    lowStockCount > lowStock.length ? `the ${lowStock.length} lowest of ${lowStockCount}` : `all ${lowStock.length}`;
+  $('low-more').textContent = showAllLow ? 'Show fewer' : `Show ${all}`;
   fill(
     document.querySelector('#low-stock tbody'),
-    body.lowStock.map((s) => [
+    shown.map((s) => [
       cell(s.sku),
       cell(s.name),
       cell(String(s.available), s.available <= 0 ? 'num zero' : 'num'),
       cell(String(s.threshold), 'num'),
     ]),
   );
-  $('status').textContent = `Updated ${new Date().toLocaleTimeString()}`;
-  $('status').className = '';
 }
 
-load().catch((error) => {
-  $('status').textContent = `Could not load the dashboard: ${error.message}`;
-  $('status').className = 'error';
+$('low-more').addEventListener('click', () => {
+  showAllLow = !showAllLow;
+  showLowStock();
 });
+
+function refresh() {
+  load().catch((error) => {
+    $('status').textContent = `Could not load the dashboard: ${error.message}`;
+    $('status').className = 'error';
+  });
+}
+
+refresh();
+setInterval(refresh, 15_000);

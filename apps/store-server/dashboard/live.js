@@ -44,6 +44,7 @@ function showStock(change) {
   const p = change.payload;
   if (typeof p.sku !== 'string') return;
   const tbody = document.querySelector('#live-stock tbody');
+  tbody.querySelector('tr.waiting')?.remove();
   levels.get(p.sku)?.remove();
   const tr = row(
     [
@@ -75,6 +76,7 @@ const ALERT_WORDS = {
 };
 
 function showAlert(change) {
+  $('live-alerts').querySelector('li.empty')?.remove();
   const words = ALERT_WORDS[change.type]?.(change.payload) ?? `${change.type}: ${JSON.stringify(change.payload)}`;
   const li = document.createElement('li');
   li.textContent = `${time(change.at)} — ${words}`;
@@ -100,6 +102,12 @@ async function refreshTerminals() {
     ),
   );
   const tbody = document.querySelector('#terminals tbody');
+  $('kpi-terminals').textContent = `${items.filter((t) => t.online && !t.revokedAt).length} / ${items.length}`;
+  if (items.length === 0) {
+    tbody.replaceChildren(row([['No terminal is enrolled yet: make an enrollment code below.', 'empty']]));
+    tbody.firstElementChild.firstElementChild.colSpan = 8;
+    return;
+  }
   tbody.replaceChildren(
     ...items.map((t, i) => {
       const c = reports[i]?.counts ?? {};
@@ -120,7 +128,18 @@ async function refreshTerminals() {
   );
 }
 
+// The stock panels (stock.js) refresh at once when holds or stock move, at most every 500 ms.
+let stockTimer;
+function refreshStockSoon() {
+  if (stockTimer) return;
+  stockTimer = setTimeout(() => {
+    stockTimer = undefined;
+    window.tillStock?.refresh();
+  }, 500);
+}
+
 function show(change) {
+  if (change.type === 'stock.changed' || change.type.startsWith('hold.')) refreshStockSoon();
   if (change.type === 'stock.changed') showStock(change);
   else if (change.type.startsWith('alert.')) showAlert(change);
   if (/^(sale|return|cash|terminal)\./.test(change.type) || change.type === 'alert.upload_rejected') {
@@ -195,5 +214,26 @@ async function connect() {
   socket.on('notice', (notice) => setStatus(notice.message, notice.level === 'error' ? 'error' : 'warn'));
   await refreshTerminals();
 }
+
+// Enrollment: a one-time code the new terminal exchanges for its token (`pnpm pos --code <code>`).
+$('enroll').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const name = $('enroll-name').value.trim();
+  if (!name) return;
+  try {
+    const res = await fetch(`/v1/terminals/enrollment-codes?store=${encodeURIComponent(storeId)}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key()}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ name }),
+    });
+    const body = await res.json();
+    if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    $('enroll-answer').textContent =
+      `Code for ${body.name}: ${body.code} — on the till run \`pnpm pos --code ${body.code}\` (valid until ${time(body.expiresAt)})`;
+    $('enroll-name').value = '';
+  } catch (error) {
+    $('enroll-answer').textContent = `No code: ${error.message}`;
+  }
+});
 
 connect().catch((error) => setStatus(`Live updates unavailable: ${error.message}`, 'error'));

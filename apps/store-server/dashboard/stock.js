@@ -33,6 +33,13 @@ function placeholder(tbody, columns, text) {
   tbody.replaceChildren(tr);
 }
 
+/** Today's times as a time; older ones with their date. */
+function when(iso) {
+  const at = new Date(iso);
+  const today = at.toDateString() === new Date().toDateString();
+  return today ? at.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : at.toLocaleDateString();
+}
+
 const DELIVERY = {
   pending: 'sending…',
   delivered: 'sent',
@@ -62,8 +69,8 @@ async function refresh() {
     alertBody.replaceChildren(
       ...alerts.items.map((a) =>
         row([
-          [new Date(a.at).toLocaleString()],
-          [`${a.sku} · ${a.name}`],
+          [when(a.at)],
+          [`${a.name} (${a.sku})`],
           [fmt.format(a.available), a.available <= 0 ? 'num zero' : 'num'],
           [fmt.format(a.threshold), 'num'],
           [DELIVERY[a.delivery] ?? a.delivery, a.delivery === 'failed' ? 'zero' : ''],

@@ -59,8 +59,9 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('dashboard: stock, holds and alerts', 
     await page.click('#stock-lookup button');
     await page.waitForFunction(() => document.getElementById('stock-answer')?.textContent?.includes('available'));
     expect(await page.textContent('#stock-answer')).toBe(`${sku}: 6 on hand, 2 held, 4 available`);
-    // The existing dashboard still works beside it.
-    expect(await page.textContent('#kpi-currency')).toBe('USD');
+    // The store summary beside it counts the same held units.
+    await page.waitForFunction(() => document.getElementById('kpi-held')?.textContent !== '–');
+    expect(await page.textContent('#kpi-held')).toBe('2');
     await page.close();
   }, 60_000);
 });

@@ -17,6 +17,7 @@ const summarySchema = z.object({
   products: z.number().int(),
   categories: z.array(z.object({ id: z.string(), name: z.string(), products: z.number().int() })),
   lowStockCount: z.number().int().describe('SKUs below their alert threshold'),
+  heldUnits: z.number().int().describe('Units held in carts right now'),
   lowStock: z.array(
     z.object({ sku: z.string(), name: z.string(), available: z.number().int(), threshold: z.number().int() }),
   ),
@@ -76,7 +77,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
       const store = await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [storeId]);
       const row = store.rows[0];
       if (!row) throw notFound(`Store ${storeId}`, { storeId });
-      const [categories, lowStock, lowCount, last] = await Promise.all([
+      const [categories, lowStock, counts, last] = await Promise.all([
         app.db.query<{ id: string; name: string; products: string }>(
           `SELECT c.id, c.name, count(p.sku) AS products
            FROM product_categories c LEFT JOIN products p ON p.category_id = c.id AND p.active
@@ -86,12 +87,13 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
           `SELECT s.sku, p.name, (s.received - s.sold - s.held) AS available, s.low_stock_threshold AS threshold
            FROM stock_levels s JOIN products p USING (sku)
            WHERE s.store_id = $1 AND s.received - s.sold - s.held < s.low_stock_threshold
-           ORDER BY available, s.sku LIMIT 50`,
+           ORDER BY available, s.sku LIMIT 200`,
           [storeId],
         ),
-        app.db.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM stock_levels
-           WHERE store_id = $1 AND received - sold - held < low_stock_threshold`,
+        app.db.query<{ n: number; held: number }>(
+          `SELECT count(*) FILTER (WHERE received - sold - held < low_stock_threshold)::int AS n,
+                  coalesce(sum(held), 0)::int AS held
+           FROM stock_levels WHERE store_id = $1`,
           [storeId],
         ),
         app.db.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM events WHERE store_id = $1', [storeId]),
@@ -101,7 +103,8 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
         store: toStore(row),
         products: cats.reduce((n, c) => n + c.products, 0),
         categories: cats,
-        lowStockCount: lowCount.rows[0]?.n ?? 0,
+        lowStockCount: counts.rows[0]?.n ?? 0,
+        heldUnits: counts.rows[0]?.held ?? 0,
         lowStock: lowStock.rows.map((r) => ({ ...r, available: Number(r.available) })),
         lastEventSeq: last.rows[0]?.seq ?? null,
       };
