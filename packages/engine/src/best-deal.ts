@@ -1,3 +1,5 @@
+import { type LpColumn, solvePackingLp } from './packing-lp';
+
 /**
  * The best deal: which units go into which mix-and-match sets so that the customer pays the
  * least. An exact branch and bound over sets, on plain numbers (the caller recomputes the
@@ -63,9 +65,15 @@ export interface DealSolution {
 }
 
 export const SEARCH_LIMITS = {
-  /** Search nodes per component before the search stops with its best found. */
-  nodes: 500_000,
-  /** Set patterns listed per deal; more are cut to the best ones and the result flagged. */
+  /**
+   * Search nodes per group of competing deals before the search stops with its best found
+   * (each node solves a small LP). Ten competing deals over 30 units take a few hundred.
+   */
+  nodes: 20_000,
+  /**
+   * Set patterns per deal. A deal with more possible sets (say "any 6 of 40 different SKUs")
+   * is priced from its best patterns by LP rounding and greedy completion, flagged approximate.
+   */
   patterns: 20_000,
 };
 
@@ -84,15 +92,68 @@ export function bestDeal(
   limits: { nodes: number; patterns: number } = SEARCH_LIMITS,
 ): DealSolution {
   const solution: DealSolution = { applications: [], saving: 0, exact: true, nodes: 0 };
-  const normalised = deals.map(withDiscountedGroups);
-  for (const component of components(types, normalised)) {
-    const part = solveComponent(types, normalised, component, limits);
+  const pooled = poolInterchangeable(types, deals.map(withDiscountedGroups));
+  for (const component of components(pooled.types, pooled.deals)) {
+    const part = solveComponent(pooled.types, pooled.deals, component, limits);
     solution.applications.push(...part.applications);
     solution.saving += part.saving;
     solution.exact &&= part.exact;
     solution.nodes += part.nodes;
   }
+  solution.applications = pooled.unpool(solution.applications);
   return solution;
+}
+
+/**
+ * Types with the same price, the same standalone price and the same places in every deal
+ * are interchangeable ("any 5 yogurts" over twenty flavours at one price): the search pools
+ * them, and the answer takes their units back in type order.
+ */
+function poolInterchangeable(
+  types: readonly DealType[],
+  deals: readonly Deal[],
+): { types: DealType[]; deals: Deal[]; unpool: (applications: DealApplication[]) => DealApplication[] } {
+  const places = types.map(() => [] as string[]);
+  deals.forEach((deal, d) => {
+    deal.groups.forEach((group, g) => {
+      for (const type of group.eligible) places[type]?.push(`${d}.${g}`);
+    });
+  });
+  const poolOf = new Map<string, number>();
+  const members: number[][] = [];
+  const pooledTypes: DealType[] = [];
+  const poolIndex = types.map((type, index) => {
+    const key = `${type.price}|${type.standalone}|${(places[index] as string[]).join(',')}`;
+    let pool = poolOf.get(key);
+    if (pool === undefined) {
+      pool = pooledTypes.length;
+      poolOf.set(key, pool);
+      pooledTypes.push({ ...type, count: 0 });
+      members.push([]);
+    }
+    (pooledTypes[pool] as DealType).count += type.count;
+    (members[pool] as number[]).push(index);
+    return pool;
+  });
+  const pooledDeals = deals.map((deal) => ({
+    ...deal,
+    groups: deal.groups.map((group) => ({
+      ...group,
+      eligible: [...new Set(group.eligible.map((type) => poolIndex[type] as number))],
+    })),
+  }));
+  const unpool = (applications: DealApplication[]): DealApplication[] => {
+    const left = types.map((type) => type.count);
+    return applications.map((application) => ({
+      deal: application.deal,
+      slots: application.slots.map((slot) => {
+        const type = (members[slot.type] as number[]).find((member) => (left[member] as number) > 0) as number;
+        left[type] = (left[type] as number) - 1;
+        return { type, group: slot.group };
+      }),
+    }));
+  };
+  return { types: pooledTypes, deals: pooledDeals, unpool };
 }
 
 /** A deal with no group marked gives its benefit to every group. */
@@ -170,29 +231,79 @@ function solveComponent(
     if (listed.truncated) exact = false;
     return listed.patterns;
   });
-  // gain[d][t]: the most one unit of type t can save in deals d.. (suffix maximum).
-  const gain = deals.map((deal) => unitGains(types, deal));
-  for (let d = deals.length - 2; d >= 0; d -= 1) {
-    const here = gain[d] as Map<number, number>;
-    for (const [type, value] of gain[d + 1] as Map<number, number>) {
-      if (value > (here.get(type) ?? 0)) here.set(type, value);
-    }
-  }
   const remaining = types.map((type) => type.count);
   const used = deals.map(() => 0);
-  const chosen: { deal: number; pattern: Pattern }[] = [];
-  const seen = new Map<string, number>();
-  let best: { saving: number; sets: { deal: number; pattern: Pattern }[] } = { saving: 0, sets: [] };
-  let nodes = 0;
-  let stopped = false;
+  const model = new PackingModel(component.types, deals);
+  const everything = patterns.flatMap((list, d) => list.map((pattern) => ({ d, pattern })));
+  const root = model.solve(everything, remaining, used);
 
-  const bound = (d: number): number => {
-    if (d >= deals.length) return 0;
+  let best = greedySets(deals, patterns, remaining.slice(), used.slice(), []);
+  const rounded = greedySets(deals, patterns, remaining.slice(), used.slice(), roundedDown(everything, root.primal));
+  if (rounded.saving > best.saving + EPSILON) best = rounded;
+  // Dive over the patterns that could still beat the rounded answer (few, so the LPs are small).
+  const promising = root.optimal
+    ? everything.filter(
+        ({ d, pattern }) => root.value + pattern.saving - model.price(d, pattern, root.duals) > best.saving + EPSILON,
+      )
+    : everything;
+  const dived = lpDive(model, promising, deals, remaining.slice(), used.slice());
+  if (dived.saving > best.saving + EPSILON) best = dived;
+  const finish = (nodes: number): DealSolution => ({
+    applications: best.sets.map((set) => ({ deal: component.deals[set.deal] as number, slots: set.pattern.slots })),
+    saving: best.saving,
+    exact,
+    nodes,
+  });
+  if (root.optimal && root.value <= best.saving + EPSILON) return finish(0);
+  if (!exact) {
+    // Too many sets to list: the best of greedy, LP rounding and an LP dive, flagged approximate.
+    const dived = lpDive(model, everything, deals, remaining.slice(), used.slice());
+    if (dived.saving > best.saving + EPSILON) best = dived;
+    return finish(0);
+  }
+
+  // Reduced savings under the LP's dual prices. With an optimal LP none is positive, and a
+  // solution holding pattern p is worth at most root.value + reduced(p): patterns that cannot
+  // beat the best known are dropped, and the rest are tried in the order the LP favours.
+  const duals = root.duals;
+  const reducedOf = (d: number, pattern: Pattern) => pattern.saving - model.price(d, pattern, duals);
+  const alive = (d: number, pattern: Pattern) =>
+    !root.optimal || root.value + reducedOf(d, pattern) > best.saving + EPSILON;
+  const ordered = patterns.map((list, d) =>
+    list
+      .filter((pattern) => alive(d, pattern))
+      .map((pattern) => ({ pattern, reduced: reducedOf(d, pattern) }))
+      .sort((a, b) => b.reduced - a.reduced || b.pattern.saving - a.pattern.saving),
+  );
+  // typesFrom[d]: the types some deal d.. can take; other units are worth nothing further on.
+  const typesFrom: number[][] = [];
+  for (let d = deals.length - 1, acc = new Set<number>(); d >= 0; d -= 1) {
+    for (const group of (deals[d] as Deal).groups) for (const type of group.eligible) acc.add(type);
+    typesFrom[d] = [...acc];
+  }
+  const gain = suffixUnitGains(types, deals);
+  /**
+   * A quick bound on what deals d.. can still save: with optimal duals, the dual value of the
+   * remaining units and limits (valid for every smaller LP); otherwise each unit at its best
+   * per-unit gain.
+   */
+  const quickBound = (d: number): number => {
     let total = 0;
+    if (root.optimal) {
+      for (const type of typesFrom[d] as number[]) total += (remaining[type] as number) * model.typePrice(type, duals);
+      for (let next = d; next < deals.length; next += 1) {
+        total += model.limitPrice(next, duals) * ((deals[next] as Deal).maxApplications - (used[next] as number) || 0);
+      }
+      return total;
+    }
     for (const [type, value] of gain[d] as Map<number, number>) total += (remaining[type] as number) * value;
     return total;
   };
 
+  const chosen: { deal: number; pattern: Pattern }[] = [];
+  const seen = new Map<string, number>();
+  let nodes = 0;
+  let stopped = false;
   const search = (d: number, from: number, saving: number): void => {
     if (stopped) return;
     nodes += 1;
@@ -203,22 +314,47 @@ function solveComponent(
     }
     if (saving > best.saving + EPSILON) best = { saving, sets: chosen.slice() };
     if (d >= deals.length) return;
-    if (saving + bound(d) <= best.saving + EPSILON) return;
+    const quick = quickBound(d);
+    if (saving + quick <= best.saving + EPSILON) return;
     if (from === 0) {
-      const key = `${d}:${component.types.map((type) => remaining[type]).join(',')}`;
+      // Same deal, same sets of it so far (a limit may apply), same units left: same future.
+      const key = `${d}:${used[d]}:${component.types.map((type) => remaining[type]).join(',')}`;
       const before = seen.get(key);
       if (before !== undefined && before >= saving - EPSILON) return;
       seen.set(key, saving);
     }
+    // The LP of what is left (live patterns that still fit): a tighter bound at a price.
+    const open: { d: number; pattern: Pattern }[] = [];
+    for (let next = d; next < deals.length; next += 1) {
+      if ((used[next] as number) >= (deals[next] as Deal).maxApplications) continue;
+      const list = ordered[next] as { pattern: Pattern; reduced: number }[];
+      for (let index = next === d ? from : 0; index < list.length; index += 1) {
+        const { pattern, reduced } = list[index] as { pattern: Pattern; reduced: number };
+        // Sorted by reduced saving: the rest cannot be in an answer better than the best known.
+        if (root.optimal && root.value + reduced <= best.saving + EPSILON) break;
+        if (fits(pattern, remaining)) open.push({ d: next, pattern });
+      }
+    }
+    if (open.length === 0) return;
+    const local = model.solve(open, remaining, used);
+    if (local.optimal && saving + local.value <= best.saving + EPSILON) return;
+    if (local.optimal && isWhole(local.primal)) {
+      // The relaxation's best is made of whole sets: it is this subtree's best.
+      best = { saving: saving + local.value, sets: [...chosen, ...roundedDown(open, local.primal)] };
+      return;
+    }
     const deal = deals[d] as Deal;
-    const list = patterns[d] as Pattern[];
+    const list = ordered[d] as { pattern: Pattern; reduced: number }[];
     if ((used[d] as number) < deal.maxApplications) {
       for (let index = from; index < list.length; index += 1) {
-        const pattern = list[index] as Pattern;
+        const { pattern, reduced } = list[index] as { pattern: Pattern; reduced: number };
+        // A child is worth at most this node's dual bound plus the pattern's reduced saving;
+        // the list is sorted by it, so the first one that cannot beat the best ends the scan.
+        if (root.optimal && saving + quick + reduced <= best.saving + EPSILON) break;
         if (!fits(pattern, remaining)) continue;
         take(pattern, remaining, -1);
         used[d] = (used[d] as number) + 1;
-        chosen.push({ deal: component.deals[d] as number, pattern });
+        chosen.push({ deal: d, pattern });
         search(d, index, saving + pattern.saving);
         chosen.pop();
         used[d] = (used[d] as number) - 1;
@@ -229,12 +365,171 @@ function solveComponent(
     search(d + 1, 0, saving);
   };
   search(0, 0, 0);
-  return {
-    applications: best.sets.map((set) => ({ deal: set.deal, slots: set.pattern.slots })),
-    saving: best.saving,
-    exact,
-    nodes,
+  return finish(nodes);
+}
+
+/** The rows and columns of the LP relaxation over a component: types, then deal limits. */
+class PackingModel {
+  private readonly rowOfType = new Map<number, number>();
+  private readonly columns = new Map<Pattern, LpColumn>();
+  private readonly limitRow: number[];
+  private readonly rows: number;
+
+  constructor(
+    private readonly typeIds: readonly number[],
+    private readonly deals: readonly Deal[],
+  ) {
+    typeIds.forEach((type, row) => {
+      this.rowOfType.set(type, row);
+    });
+    let rows = typeIds.length;
+    this.limitRow = deals.map((deal) => (Number.isFinite(deal.maxApplications) ? rows++ : -1));
+    this.rows = rows;
+  }
+
+  solve(columns: readonly { d: number; pattern: Pattern }[], remaining: readonly number[], used: readonly number[]) {
+    const rhs = new Array<number>(this.rows);
+    this.typeIds.forEach((type, row) => {
+      rhs[row] = remaining[type] as number;
+    });
+    this.deals.forEach((deal, d) => {
+      const row = this.limitRow[d] as number;
+      if (row >= 0) rhs[row] = Math.max(0, deal.maxApplications - (used[d] as number));
+    });
+    return solvePackingLp(
+      columns.map(({ d, pattern }) => this.column(d, pattern)),
+      rhs,
+    );
+  }
+
+  /** A pattern's LP column, built once. */
+  private column(d: number, pattern: Pattern): LpColumn {
+    let column = this.columns.get(pattern);
+    if (!column) {
+      const limit = this.limitRow[d] as number;
+      const size = pattern.usage.length + (limit >= 0 ? 1 : 0);
+      column = { value: pattern.saving, rows: new Int32Array(size), coefficients: new Float64Array(size) };
+      pattern.usage.forEach(([type, count], at) => {
+        (column as LpColumn).rows[at] = this.rowOfType.get(type) as number;
+        (column as LpColumn).coefficients[at] = count;
+      });
+      if (limit >= 0) {
+        column.rows[size - 1] = limit;
+        column.coefficients[size - 1] = 1;
+      }
+      this.columns.set(pattern, column);
+    }
+    return column;
+  }
+
+  typePrice(type: number, duals: Float64Array): number {
+    return duals[this.rowOfType.get(type) as number] ?? 0;
+  }
+
+  limitPrice(d: number, duals: Float64Array): number {
+    const row = this.limitRow[d] as number;
+    return row >= 0 ? (duals[row] ?? 0) : 0;
+  }
+
+  /** What a pattern's units and its deal's limit cost at the dual prices. */
+  price(d: number, pattern: Pattern, duals: Float64Array): number {
+    let total = this.limitPrice(d, duals);
+    for (const [type, count] of pattern.usage) total += count * this.typePrice(type, duals);
+    return total;
+  }
+}
+
+/** The LP solution's whole sets: each pattern as many times as its value rounds down to. */
+function roundedDown(
+  columns: readonly { d: number; pattern: Pattern }[],
+  primal: ReadonlyMap<number, number>,
+): { deal: number; pattern: Pattern }[] {
+  const sets: { deal: number; pattern: Pattern }[] = [];
+  for (const [index, value] of primal) {
+    const { d, pattern } = columns[index] as { d: number; pattern: Pattern };
+    for (let k = 0; k < Math.floor(value + EPSILON); k += 1) sets.push({ deal: d, pattern });
+  }
+  return sets;
+}
+
+/**
+ * LP diving: solve the relaxation, take one set of the pattern the LP uses most, repeat until
+ * nothing fits. A few LPs for an answer that is usually the best or close to it.
+ */
+function lpDive(
+  model: PackingModel,
+  columns: readonly { d: number; pattern: Pattern }[],
+  deals: readonly Deal[],
+  remaining: number[],
+  used: number[],
+): { saving: number; sets: { deal: number; pattern: Pattern }[] } {
+  const sets: { deal: number; pattern: Pattern }[] = [];
+  let saving = 0;
+  let open = columns.filter(
+    ({ d, pattern }) => fits(pattern, remaining) && (used[d] as number) < (deals[d] as Deal).maxApplications,
+  );
+  while (open.length > 0) {
+    const { primal } = model.solve(open, remaining, used);
+    let pick = -1;
+    let most = 0;
+    for (const [index, value] of primal) {
+      if (value > most + EPSILON) {
+        most = value;
+        pick = index;
+      }
+    }
+    if (pick < 0) break;
+    const chosen = open[pick] as { d: number; pattern: Pattern };
+    for (let k = 0; k < Math.max(1, Math.floor(most + EPSILON)); k += 1) {
+      if (!fits(chosen.pattern, remaining) || (used[chosen.d] as number) >= (deals[chosen.d] as Deal).maxApplications)
+        break;
+      take(chosen.pattern, remaining, -1);
+      used[chosen.d] = (used[chosen.d] as number) + 1;
+      sets.push({ deal: chosen.d, pattern: chosen.pattern });
+      saving += chosen.pattern.saving;
+    }
+    open = open.filter(
+      ({ d, pattern }) => fits(pattern, remaining) && (used[d] as number) < (deals[d] as Deal).maxApplications,
+    );
+  }
+  return { saving, sets };
+}
+
+function isWhole(primal: ReadonlyMap<number, number>): boolean {
+  for (const value of primal.values()) if (Math.abs(value - Math.round(value)) > 1e-7) return false;
+  return true;
+}
+
+/** Given sets first (if they fit), then repeatedly the best set that still fits: a first answer. */
+function greedySets(
+  deals: readonly Deal[],
+  patterns: readonly Pattern[][],
+  remaining: number[],
+  used: number[],
+  given: readonly { deal: number; pattern: Pattern }[],
+): { saving: number; sets: { deal: number; pattern: Pattern }[] } {
+  const sets: { deal: number; pattern: Pattern }[] = [];
+  let saving = 0;
+  const apply = (set: { deal: number; pattern: Pattern }) => {
+    take(set.pattern, remaining, -1);
+    used[set.deal] = (used[set.deal] as number) + 1;
+    sets.push(set);
+    saving += set.pattern.saving;
   };
+  for (const set of given) {
+    if (fits(set.pattern, remaining) && (used[set.deal] as number) < (deals[set.deal] as Deal).maxApplications)
+      apply(set);
+  }
+  for (;;) {
+    let pick: { deal: number; pattern: Pattern } | undefined;
+    patterns.forEach((list, d) => {
+      if ((used[d] as number) >= (deals[d] as Deal).maxApplications) return;
+      const pattern = list.find((candidate) => fits(candidate, remaining));
+      if (pattern && (!pick || pattern.saving > pick.pattern.saving)) pick = { deal: d, pattern };
+    });
+    if (!pick) return { saving, sets };
+    apply(pick);
+  }
 }
 
 function fits(pattern: Pattern, remaining: readonly number[]): boolean {
@@ -244,6 +539,18 @@ function fits(pattern: Pattern, remaining: readonly number[]): boolean {
 
 function take(pattern: Pattern, remaining: number[], sign: number): void {
   for (const [type, count] of pattern.usage) remaining[type] = (remaining[type] as number) + sign * count;
+}
+
+/** gain[d][t]: the most one unit of type t can save in deals d.. (suffix maximum of unitGains). */
+function suffixUnitGains(types: readonly DealType[], deals: readonly Deal[]): Map<number, number>[] {
+  const gain = deals.map((deal) => unitGains(types, deal));
+  for (let d = deals.length - 2; d >= 0; d -= 1) {
+    const here = gain[d] as Map<number, number>;
+    for (const [type, value] of gain[d + 1] as Map<number, number>) {
+      if (value > (here.get(type) ?? 0)) here.set(type, value);
+    }
+  }
+  return gain;
 }
 
 /**
@@ -305,16 +612,24 @@ function listPatterns(
   deal: Deal,
   limit: number,
 ): { patterns: Pattern[]; truncated: boolean } {
-  const byUsage = new Map<string, Pattern>();
+  // With one group every multiset is listed once; with several, two slot layouts can use the
+  // same units, and only the better of them is kept.
+  const byUsage = deal.groups.length > 1 ? new Map<string, Pattern>() : undefined;
+  const found: Pattern[] = [];
   const available = types.map((type) => type.count);
   const slots: { type: number; group: number }[] = [];
   let truncated = false;
   let visited = 0;
+  let standalone = 0;
+  let discountedSum = 0;
+  let discountedMin = Number.POSITIVE_INFINITY;
+  let othersSum = 0;
+  const benefit = deal.benefit;
   const fill = (groupIndex: number, slotInGroup: number, minPosition: number): void => {
     if (truncated) return;
     if (groupIndex === deal.groups.length) {
       visited += 1;
-      if (visited > limit * 20) {
+      if (visited > limit * 5) {
         truncated = true;
         return;
       }
@@ -329,34 +644,55 @@ function listPatterns(
     for (let position = minPosition; position < group.eligible.length; position += 1) {
       const type = group.eligible[position] as number;
       if ((available[type] as number) === 0) continue;
+      const info = types[type] as DealType;
+      const before = { standalone, discountedSum, discountedMin, othersSum };
       available[type] = (available[type] as number) - 1;
+      standalone += info.standalone;
+      if (group.discounted) {
+        discountedSum += info.price;
+        discountedMin = Math.min(discountedMin, info.price);
+      } else {
+        othersSum += info.price;
+      }
       slots.push({ type, group: groupIndex });
       fill(groupIndex, slotInGroup + 1, position);
       slots.pop();
       available[type] = (available[type] as number) + 1;
+      ({ standalone, discountedSum, discountedMin, othersSum } = before);
     }
   };
   const record = (): void => {
-    const discounted: number[] = [];
-    const others: number[] = [];
-    let standalone = 0;
-    const counts = new Map<number, number>();
-    for (const slot of slots) {
-      const info = types[slot.type] as DealType;
-      standalone += info.standalone;
-      counts.set(slot.type, (counts.get(slot.type) ?? 0) + 1);
-      if ((deal.groups[slot.group] as DealGroup).discounted) discounted.push(info.price);
-      else others.push(info.price);
+    let cost: number;
+    switch (benefit.type) {
+      case 'percent':
+        cost = discountedSum * (1 - benefit.fraction);
+        break;
+      case 'amount':
+        cost = Math.max(0, discountedSum - benefit.amount);
+        break;
+      case 'dealPrice':
+        cost = Math.min(discountedSum, benefit.price);
+        break;
+      case 'leastExpensiveFree':
+        cost = discountedSum - (Number.isFinite(discountedMin) ? discountedMin : 0);
+        break;
     }
-    const saving = standalone - setCost(deal.benefit, discounted, others);
+    const saving = standalone - othersSum - cost;
     if (saving <= EPSILON) return;
+    const counts = new Map<number, number>();
+    for (const slot of slots) counts.set(slot.type, (counts.get(slot.type) ?? 0) + 1);
     const usage = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+    const pattern = { usage, slots: slots.slice(), saving };
+    if (!byUsage) {
+      found.push(pattern);
+      return;
+    }
     const key = usage.map(([type, count]) => `${type}x${count}`).join(',');
     const existing = byUsage.get(key);
-    if (!existing || saving > existing.saving + EPSILON) byUsage.set(key, { usage, slots: slots.slice(), saving });
+    if (!existing || saving > existing.saving + EPSILON) byUsage.set(key, pattern);
   };
   fill(0, 0, 0);
-  const patterns = [...byUsage.values()].sort((a, b) => b.saving - a.saving || compareUsage(a, b));
+  const patterns = (byUsage ? [...byUsage.values()] : found).sort((a, b) => b.saving - a.saving || compareUsage(a, b));
   if (patterns.length > limit) {
     truncated = true;
     patterns.length = limit;

@@ -101,12 +101,9 @@ export function parseMoney(money: Money): Decimal {
 export function roundToSum(parts: readonly Decimal[], currency: string, target?: Decimal): Decimal[] {
   const digits = minorUnits(currency);
   const settled = parts.map(settle);
-  const goal =
-    target ??
-    roundMoney(
-      settled.reduce((sum, part) => sum.plus(part), ZERO),
-      currency,
-    );
+  // The target from the sum of the unsettled parts: settling each part first could move a sum
+  // that is exactly on a half (218.265) to just below it.
+  const goal = target ?? roundMoney(settle(parts.reduce((sum, part) => sum.plus(part), ZERO)), currency);
   if (settled.every((part) => part.decimalPlaces() <= digits)) {
     const sum = settled.reduce((acc, part) => acc.plus(part), ZERO);
     if (sum.eq(goal)) return settled;

@@ -4,7 +4,7 @@ import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
 import { appliedText, title, type Words } from './explain';
-import { Decimal, moneyString, roundMoney, roundToSum, settle, ZERO } from './money';
+import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
 import type { AppliedDiscount, AppliedRule, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
@@ -300,7 +300,7 @@ function roundLines(
   const exact = lines.map((line, position) => {
     let amount = afterLineRules.amounts[position] as Decimal;
     for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
-    return settle(amount);
+    return amount;
   });
   const totals = roundToSum(exact, currency);
   const ruleParts: Map<CompiledRule, Decimal>[] = [];
