@@ -142,3 +142,102 @@ export const linesArb = (maxUnits: number) =>
       }
       return result;
     });
+
+const concurrencyArb = fc.constantFrom('exclusive', 'bestPrice', 'compound') as fc.Arbitrary<
+  'exclusive' | 'bestPrice' | 'compound'
+>;
+const offArb = fc.oneof(
+  percentArb.map((percent) => ({ percentOff: percent })),
+  cents(1, 5_000).map((amount) => ({ amountOff: amount })),
+);
+
+/**
+ * Any rule of any kind over the SKUs A–F, with priorities, concurrency, coupons. With
+ * `scoped`, every rule names its SKUs or categories (no rule applies to everything).
+ */
+export function anyRuleArb(scoped: boolean): fc.Arbitrary<Record<string, unknown>> {
+  const scope = scoped ? scopeArb.filter((value) => Boolean(value.skus || value.categories)) : scopeArb;
+  const common = fc.record({
+    priority: fc.integer({ min: 0, max: 2 }),
+    scope,
+    coupon: fc.option(fc.constantFrom('C1', 'C2'), { nil: undefined }),
+    stackable: fc.boolean(),
+  });
+  const kind = fc.oneof(
+    fc.record({ kind: fc.constant('price'), price: cents(0, 20_000) }),
+    fc.record({ kind: fc.constant('discount'), concurrency: concurrencyArb, off: offArb }),
+    fc.record({
+      kind: fc.constant('tiered'),
+      concurrency: concurrencyArb,
+      tiers: fc.uniqueArray(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 3 }).chain((quantities) =>
+        fc.tuple(
+          ...quantities
+            .sort((a, b) => a - b)
+            .map((minQty) =>
+              fc.oneof(
+                percentArb.map((percent) => ({ minQty, percentOff: percent })),
+                cents(1, 3_000).map((amount) => ({ minQty, amountOff: amount })),
+                cents(0, 10_000).map((price) => ({ minQty, price })),
+              ),
+            ),
+        ),
+      ),
+    }),
+    dealArb.map((deal) => ({ kind: 'deal' as const, deal })),
+    fc.record({
+      kind: fc.constant('threshold'),
+      concurrency: concurrencyArb,
+      minSubtotal: cents(0, 50_000),
+      off: offArb,
+    }),
+    fc.record({
+      kind: fc.constant('shipping'),
+      concurrency: concurrencyArb,
+      minSubtotal: cents(0, 50_000),
+      off: fc.oneof(offArb, fc.constant({ free: true as const })),
+    }),
+  );
+  return fc.tuple(common, kind).map(([base, spec]) => {
+    const extra = {
+      priority: base.priority,
+      ...(base.scope.skus || base.scope.categories ? { appliesTo: base.scope } : {}),
+      ...(base.coupon ? { coupon: base.coupon, stackable: base.stackable } : {}),
+    };
+    switch (spec.kind) {
+      case 'price':
+        return { kind: 'price', price: spec.price, ...extra };
+      case 'discount':
+        return { kind: 'discount', concurrency: spec.concurrency, ...spec.off, ...extra };
+      case 'tiered':
+        return { kind: 'tiered', concurrency: spec.concurrency, tiers: spec.tiers, ...extra };
+      case 'deal': {
+        const rule = dealRule(spec.deal, 'x', base.priority) as Record<string, unknown>;
+        const groups = (rule.groups as { skus?: string[]; categories?: string[] }[]).map((group) =>
+          scoped && !group.skus && !group.categories ? { ...group, ...base.scope } : group,
+        );
+        return { ...rule, ...extra, groups };
+      }
+      case 'threshold':
+        return {
+          kind: 'threshold',
+          concurrency: spec.concurrency,
+          minSubtotal: spec.minSubtotal,
+          ...spec.off,
+          ...extra,
+        };
+      default:
+        return {
+          kind: 'shipping',
+          concurrency: spec.concurrency,
+          minSubtotal: spec.minSubtotal,
+          ...spec.off,
+          ...extra,
+        };
+    }
+  });
+}
+
+export const rulesArb = (scoped: boolean, max = 6) =>
+  fc
+    .array(anyRuleArb(scoped), { maxLength: max })
+    .map((rules) => rules.map((rule, index) => ({ ...rule, id: `r${index}` })));
