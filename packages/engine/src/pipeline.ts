@@ -6,11 +6,11 @@ import { describeCoupons } from './coupons';
 import { appliedText, title, type Words } from './explain';
 import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
-import type { AppliedDiscount, AppliedRule, PricedCart, PricedLine } from './result';
+import type { AppliedDiscount, AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
 import { applyShipping, applyThresholds, type ShippingOutcome, type ThresholdOutcome } from './rules/cart-level';
 import { chooseUnitPrice } from './rules/price';
-import { applyLineRules, type DealMemo, type LineRuleOutcome } from './stacking';
+import { applyLineRules, type LineRuleMemo, type LineRuleOutcome } from './stacking';
 import { ValidationError } from './validate';
 
 /**
@@ -35,8 +35,8 @@ export interface PricingRequest {
   context: PricingContext;
   at: number;
   lines: readonly CartLine[];
-  /** Best-deal answers by their inputs, kept by a session between prices. */
-  memo?: DealMemo;
+  /** What a session keeps between prices of one checkout. */
+  memo?: SessionMemo;
 }
 
 export function runPricing(request: PricingRequest): PricedCart {
@@ -60,15 +60,30 @@ export function runPricing(request: PricingRequest): PricedCart {
   return chosen.cart;
 }
 
-function words(context: PricingContext): Words {
-  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount) };
+/** What a session keeps between prices: line-rule outcomes, and rule titles in its currency. */
+export interface SessionMemo {
+  lineRules: LineRuleMemo;
+  titles: Map<CompiledRule, string>;
+}
+
+export function createSessionMemo(): SessionMemo {
+  return { lineRules: { deals: new Map(), alone: new Map() }, titles: new Map() };
+}
+
+function words(context: PricingContext, titles = new Map<CompiledRule, string>()): Words {
+  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount), titles };
 }
 
 interface UnitPrices {
   base: Decimal[];
   unit: Decimal[];
+  /** qty × unit. */
+  subtotal: Decimal[];
   rule: (CompiledRule | undefined)[];
 }
+
+const NO_RULES: readonly CompiledRule[] = [];
+const NO_THRESHOLDS: ThresholdOutcome = { parts: new Map(), total: ZERO, applied: [], shortfalls: [] };
 
 function priceWithCoupons(
   request: PricingRequest,
@@ -87,37 +102,48 @@ function priceWithCoupons(
   };
   const conditions = new ConditionCache(facts);
   const convert = (amount: Decimal) => toCartMoney(context, amount);
-  const say = words(context);
+  const say = words(context, request.memo?.titles);
 
   // 2. unit prices
   const prices = unitPrices(lines, conditions, context);
-  // 3. line rules
-  const lineRulesInForce = lines.map((line) => line.lineRules.filter((rule) => conditions.inForce(rule)));
+  // 3. line rules (only lines with a line rule in force take part)
+  const lineRulesInForce = lines.map((line) =>
+    line.lineRules.length === 0 ? NO_RULES : line.lineRules.filter((rule) => conditions.inForce(rule)),
+  );
   const tierCounts = countTierUnits(lines, lineRulesInForce);
   const lineOutcome = applyLineRules(
-    lines.map((line, position) => ({
-      index: line.index,
-      product: line.product,
-      qty: line.qty,
-      unitPrice: prices.unit[position] as Decimal,
-      rules: lineRulesInForce[position] as CompiledRule[],
-    })),
+    lines.flatMap((line, position) =>
+      (lineRulesInForce[position] as CompiledRule[]).length === 0
+        ? []
+        : [
+            {
+              index: line.index,
+              product: line.product,
+              qty: line.qty,
+              unitPrice: prices.unit[position] as Decimal,
+              rules: lineRulesInForce[position] as CompiledRule[],
+            },
+          ],
+    ),
     context.stacking,
     { tierCounts, convert },
-    request.memo,
+    request.memo?.lineRules,
   );
-  const afterLineRules = summariseLots(lines, lineOutcome);
+  const afterLineRules = summariseLots(lines, prices, lineOutcome);
   // 4. thresholds
   const thresholdRules = uniqueInForce(lines, (line) => line.thresholds, conditions);
-  const thresholds = applyThresholds(
-    lines.map((line, position) => ({
-      index: line.index,
-      product: line.product,
-      amount: afterLineRules.amounts[position] as Decimal,
-    })),
-    thresholdRules,
-    convert,
-  );
+  const thresholds =
+    thresholdRules.length === 0
+      ? NO_THRESHOLDS
+      : applyThresholds(
+          lines.map((line, position) => ({
+            index: line.index,
+            product: line.product,
+            amount: afterLineRules.amounts[position] as Decimal,
+          })),
+          thresholdRules,
+          convert,
+        );
   // 5. rounding
   const money = (value: Decimal) => moneyString(value, context.currency);
   const rounded = roundLines(lines, prices, afterLineRules, thresholds, say, money);
@@ -128,23 +154,29 @@ function priceWithCoupons(
   // 7. shipping
   const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
   const charge = context.shippingPrice ?? ZERO;
-  const shipping = context.shippingPrice
-    ? applyShipping(
-        charge,
-        lines.map((line, position) => ({
-          index: line.index,
-          product: line.product,
-          amount: rounded.totals[position] as Decimal,
-        })),
-        shippingRules,
-        convert,
-      )
-    : { discount: ZERO, parts: [], shortfalls: [] };
+  const shipping =
+    context.shippingPrice && shippingRules.length > 0
+      ? applyShipping(
+          charge,
+          lines.map((line, position) => ({
+            index: line.index,
+            product: line.product,
+            amount: rounded.totals[position] as Decimal,
+          })),
+          shippingRules,
+          convert,
+        )
+      : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
-  const subtotal = rounded.subtotals.reduce((sum, value) => sum.plus(value), ZERO);
-  const linesTotal = rounded.totals.reduce((sum, value) => sum.plus(value), ZERO);
-  const tax = taxes.reduce((sum, value) => sum.plus(value), ZERO);
+  let subtotal = ZERO;
+  let linesTotal = ZERO;
+  let tax = ZERO;
+  lines.forEach((_, position) => {
+    subtotal = subtotal.plus(prices.subtotal[position] as Decimal);
+    linesTotal = linesTotal.plus(rounded.totals[position] as Decimal);
+    tax = tax.plus(taxes[position] as Decimal);
+  });
   const shippingCharged = charge.minus(shippingDiscount);
   const total = linesTotal.plus(context.taxIncluded ? ZERO : tax).plus(shippingCharged);
 
@@ -162,15 +194,30 @@ function priceWithCoupons(
     zones: index.zones,
     timeZone: context.timeZone,
   });
+  const missesByLine = new Map<number, NearMiss[]>();
+  for (const miss of nearMisses) {
+    for (const index of miss.lines) {
+      const list = missesByLine.get(index);
+      if (list) list.push(miss);
+      else missesByLine.set(index, [miss]);
+    }
+  }
+  const zero = money(ZERO);
   const pricedLines: PricedLine[] = lines.map((line, position) => {
     const rule = prices.rule[position];
     const base = prices.base[position] as Decimal;
     const unit = prices.unit[position] as Decimal;
+    const lineSubtotal = prices.subtotal[position] as Decimal;
+    const lineTotal = rounded.totals[position] as Decimal;
+    const unitText = money(unit);
+    const subtotalText = money(lineSubtotal);
+    const discounted = !lineTotal.eq(lineSubtotal);
+    const lineTax = taxes[position] as Decimal;
     return {
       sku: line.sku,
       qty: line.qty,
-      basePrice: money(base),
-      unitPrice: money(unit),
+      basePrice: base === unit ? unitText : money(base),
+      unitPrice: unitText,
       ...(rule && !unit.eq(base)
         ? {
             adjustment: {
@@ -183,13 +230,13 @@ function priceWithCoupons(
             },
           }
         : {}),
-      subtotal: money(rounded.subtotals[position] as Decimal),
+      subtotal: subtotalText,
       discounts: rounded.discounts[position] as AppliedDiscount[],
-      discount: money((rounded.subtotals[position] as Decimal).minus(rounded.totals[position] as Decimal)),
-      total: money(rounded.totals[position] as Decimal),
+      discount: discounted ? money(lineSubtotal.minus(lineTotal)) : zero,
+      total: discounted ? money(lineTotal) : subtotalText,
       taxRate: line.product.taxRate.toString(),
-      tax: money(taxes[position] as Decimal),
-      nearMisses: nearMisses.filter((miss) => miss.lines.includes(line.index)),
+      tax: lineTax.isZero() ? zero : money(lineTax),
+      nearMisses: missesByLine.get(line.index) ?? [],
     };
   });
   return {
@@ -217,12 +264,14 @@ function priceWithCoupons(
 
 /** Step 2: the unit price of each line, in base currency and as the cart shows it. */
 function unitPrices(lines: readonly ResolvedLine[], conditions: ConditionCache, context: PricingContext): UnitPrices {
-  const result: UnitPrices = { base: [], unit: [], rule: [] };
+  const result: UnitPrices = { base: [], unit: [], subtotal: [], rule: [] };
   for (const line of lines) {
     const base = toCartMoney(context, line.product.price);
     const choice = line.prices.length > 0 ? chooseUnitPrice(line.product, line.prices, conditions) : undefined;
+    const unit = choice?.rule ? toCartMoney(context, choice.price) : base;
     result.base.push(base);
-    result.unit.push(choice?.rule ? toCartMoney(context, choice.price) : base);
+    result.unit.push(unit);
+    result.subtotal.push(unit.times(line.qty));
     result.rule.push(choice?.rule);
   }
   return result;
@@ -245,18 +294,26 @@ function countTierUnits(
 interface LineAmounts {
   /** Exact amount of each line after line rules. */
   amounts: Decimal[];
-  /** Exact amount per rule taken off each line, in the order applied. */
-  parts: Map<CompiledRule, Decimal>[];
+  /** Exact amount per rule taken off each line, in the order applied (none: undefined). */
+  parts: (Map<CompiledRule, Decimal> | undefined)[];
 }
 
-function summariseLots(lines: readonly ResolvedLine[], outcome: LineRuleOutcome): LineAmounts {
+/** Amounts after line rules: the lots of lines that took part, the subtotal of the others. */
+function summariseLots(lines: readonly ResolvedLine[], prices: UnitPrices, outcome: LineRuleOutcome): LineAmounts {
   const position = new Map(lines.map((line, at) => [line.index, at]));
-  const amounts = lines.map(() => ZERO);
-  const parts = lines.map(() => new Map<CompiledRule, Decimal>());
+  const amounts = prices.subtotal.slice();
+  const parts: (Map<CompiledRule, Decimal> | undefined)[] = lines.map(() => undefined);
+  const touched = new Set<number>();
   for (const lot of outcome.lots) {
     const at = position.get(lot.line) as number;
+    if (!touched.has(at)) {
+      touched.add(at);
+      amounts[at] = ZERO;
+    }
     amounts[at] = (amounts[at] as Decimal).plus(lot.price.times(lot.qty));
-    const lineParts = parts[at] as Map<CompiledRule, Decimal>;
+    if (lot.discounts.length === 0) continue;
+    const lineParts = parts[at] ?? new Map<CompiledRule, Decimal>();
+    parts[at] = lineParts;
     for (const part of lot.discounts) {
       lineParts.set(part.rule, (lineParts.get(part.rule) ?? ZERO).plus(part.amount.times(lot.qty)));
     }
@@ -278,13 +335,14 @@ function uniqueInForce(
 }
 
 interface RoundedLines {
-  subtotals: Decimal[];
   totals: Decimal[];
   /** Per line: each rule's rounded part, adding up to subtotal − total. */
   discounts: AppliedDiscount[][];
   /** Per line: each rule's rounded part (for the cart summary). */
-  ruleParts: Map<CompiledRule, Decimal>[];
+  ruleParts: ReadonlyMap<CompiledRule, Decimal>[];
 }
+
+const NO_PARTS: ReadonlyMap<CompiledRule, Decimal> = new Map();
 
 /** Step 5: line totals that add up to the rounded cart amount, and discount parts that add up per line. */
 function roundLines(
@@ -296,22 +354,28 @@ function roundLines(
   money: (value: Decimal) => string,
 ): RoundedLines {
   const currency = say.currency;
-  const subtotals = lines.map((line, position) => (prices.unit[position] as Decimal).times(line.qty));
   const exact = lines.map((line, position) => {
     let amount = afterLineRules.amounts[position] as Decimal;
     for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
     return amount;
   });
   const totals = roundToSum(exact, currency);
-  const ruleParts: Map<CompiledRule, Decimal>[] = [];
+  const ruleParts: ReadonlyMap<CompiledRule, Decimal>[] = [];
   const discounts: AppliedDiscount[][] = [];
   lines.forEach((line, position) => {
-    const parts = new Map(afterLineRules.parts[position]);
-    for (const part of thresholds.parts.get(line.index) ?? []) {
+    const lineParts = afterLineRules.parts[position];
+    const thresholdParts = thresholds.parts.get(line.index);
+    if (!lineParts && !thresholdParts) {
+      ruleParts.push(NO_PARTS);
+      discounts.push([]);
+      return;
+    }
+    const parts = new Map(lineParts);
+    for (const part of thresholdParts ?? []) {
       parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
     }
     const rules = [...parts.keys()];
-    const target = (subtotals[position] as Decimal).minus(totals[position] as Decimal);
+    const target = (prices.subtotal[position] as Decimal).minus(totals[position] as Decimal);
     const roundedParts = rules.length > 0 ? roundToSum([...parts.values()], currency, target) : [];
     const byRule = new Map<CompiledRule, Decimal>();
     const lineDiscounts: AppliedDiscount[] = [];
@@ -330,7 +394,7 @@ function roundLines(
     ruleParts.push(byRule);
     discounts.push(lineDiscounts);
   });
-  return { subtotals, totals, discounts, ruleParts };
+  return { totals, discounts, ruleParts };
 }
 
 /** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
@@ -358,9 +422,11 @@ function appliedRules(
   };
   lines.forEach((line, position) => {
     const rule = prices.rule[position];
-    const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
-    if (rule && !saved.isZero()) add(rule, saved, line.index);
-    for (const [partRule, amount] of rounded.ruleParts[position] as Map<CompiledRule, Decimal>) {
+    if (rule && prices.base[position] !== prices.unit[position]) {
+      const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
+      if (!saved.isZero()) add(rule, saved, line.index);
+    }
+    for (const [partRule, amount] of rounded.ruleParts[position] as ReadonlyMap<CompiledRule, Decimal>) {
       if (!amount.isZero()) add(partRule, amount, line.index);
     }
   });
