@@ -6,7 +6,7 @@ import { describeCoupons } from './coupons';
 import { appliedText, title, type Words } from './explain';
 import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
-import type { AppliedDiscount, AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
+import type { AppliedDiscount, AppliedRule, NearMiss, PriceAdjustment, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
 import { applyShipping, applyThresholds, type ShippingOutcome, type ThresholdOutcome } from './rules/cart-level';
 import { chooseUnitPrice } from './rules/price';
@@ -64,10 +64,12 @@ export function runPricing(request: PricingRequest): PricedCart {
 export interface SessionMemo {
   lineRules: LineRuleMemo;
   titles: Map<CompiledRule, string>;
+  /** Figures of lines untouched cart-wide, by figuresKey. */
+  figures: Map<string, LineFigures>;
 }
 
 export function createSessionMemo(): SessionMemo {
-  return { lineRules: { deals: new Map(), alone: new Map() }, titles: new Map() };
+  return { lineRules: { deals: new Map(), alone: new Map() }, titles: new Map(), figures: new Map() };
 }
 
 function words(context: PricingContext, titles = new Map<CompiledRule, string>()): Words {
@@ -144,13 +146,43 @@ function priceWithCoupons(
           thresholdRules,
           convert,
         );
-  // 5. rounding
+  // 5. rounding, 6. tax (and each line's figures as text)
   const money = (value: Decimal) => moneyString(value, context.currency);
-  const rounded = roundLines(lines, prices, afterLineRules, thresholds, say, money);
-  // 6. tax
-  const taxes = lines.map((line, position) =>
-    lineTax(rounded.totals[position] as Decimal, line.product.taxRate, context),
-  );
+  const exact = lines.map((line, position) => {
+    let amount = afterLineRules.amounts[position] as Decimal;
+    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
+    return amount;
+  });
+  const totals = roundToSum(exact, context.currency);
+  const figures = lines.map((line, position) => {
+    const compute = () =>
+      lineFigures(line, position, prices, afterLineRules, thresholds, totals[position] as Decimal, context, say, money);
+    // A line that nothing cart-wide touched (no set, no threshold, nothing to round) has the
+    // same figures whenever its own inputs are the same: a session keeps them.
+    const cache = request.memo?.figures;
+    const rules = lineRulesInForce[position] as readonly CompiledRule[];
+    if (
+      !cache ||
+      thresholds.parts.has(line.index) ||
+      rules.some((rule) => rule.kind === 'mixMatch') ||
+      (exact[position] as Decimal).decimalPlaces() > context.minorDigits
+    ) {
+      return compute();
+    }
+    const key = figuresKey(line, position, prices, rules, tierCounts);
+    let known = cache.get(key);
+    if (!known) {
+      known = frozen(compute());
+      cache.set(key, known);
+    }
+    return known;
+  });
+  const taxes = figures.map((figure) => figure.tax);
+  const rounded: RoundedLines = {
+    totals,
+    discounts: figures.map((figure) => figure.discounts),
+    ruleParts: figures.map((figure) => figure.ruleParts),
+  };
   // 7. shipping
   const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
   const charge = context.shippingPrice ?? ZERO;
@@ -202,40 +234,20 @@ function priceWithCoupons(
       else missesByLine.set(index, [miss]);
     }
   }
-  const zero = money(ZERO);
   const pricedLines: PricedLine[] = lines.map((line, position) => {
-    const rule = prices.rule[position];
-    const base = prices.base[position] as Decimal;
-    const unit = prices.unit[position] as Decimal;
-    const lineSubtotal = prices.subtotal[position] as Decimal;
-    const lineTotal = rounded.totals[position] as Decimal;
-    const unitText = money(unit);
-    const subtotalText = money(lineSubtotal);
-    const discounted = !lineTotal.eq(lineSubtotal);
-    const lineTax = taxes[position] as Decimal;
+    const figure = figures[position] as LineFigures;
     return {
       sku: line.sku,
       qty: line.qty,
-      basePrice: base === unit ? unitText : money(base),
-      unitPrice: unitText,
-      ...(rule && !unit.eq(base)
-        ? {
-            adjustment: {
-              ruleId: rule.id,
-              kind: rule.kind as 'price' | 'priceList',
-              ...(rule.name ? { name: rule.name } : {}),
-              from: money(base),
-              to: money(unit),
-              text: `${title(rule, say)}: ${money(unit)} instead of ${money(base)}`,
-            },
-          }
-        : {}),
-      subtotal: subtotalText,
-      discounts: rounded.discounts[position] as AppliedDiscount[],
-      discount: discounted ? money(lineSubtotal.minus(lineTotal)) : zero,
-      total: discounted ? money(lineTotal) : subtotalText,
-      taxRate: line.product.taxRate.toString(),
-      tax: lineTax.isZero() ? zero : money(lineTax),
+      basePrice: figure.texts.base,
+      unitPrice: figure.texts.unit,
+      ...(figure.adjustment ? { adjustment: figure.adjustment } : {}),
+      subtotal: figure.texts.subtotal,
+      discounts: figure.discounts,
+      discount: figure.texts.discount,
+      total: figure.texts.total,
+      taxRate: figure.texts.taxRate,
+      tax: figure.texts.tax,
       nearMisses: missesByLine.get(line.index) ?? [],
     };
   });
@@ -344,57 +356,120 @@ interface RoundedLines {
 
 const NO_PARTS: ReadonlyMap<CompiledRule, Decimal> = new Map();
 
-/** Step 5: line totals that add up to the rounded cart amount, and discount parts that add up per line. */
-function roundLines(
-  lines: readonly ResolvedLine[],
+/** One line's figures once its total is rounded: discount parts, tax, and the texts of it all. */
+export interface LineFigures {
+  /** Each rule's rounded part, adding up to subtotal − total. */
+  discounts: AppliedDiscount[];
+  ruleParts: ReadonlyMap<CompiledRule, Decimal>;
+  tax: Decimal;
+  adjustment: PriceAdjustment | undefined;
+  texts: {
+    base: string;
+    unit: string;
+    subtotal: string;
+    discount: string;
+    total: string;
+    tax: string;
+    taxRate: string;
+  };
+}
+
+function lineFigures(
+  line: ResolvedLine,
+  position: number,
   prices: UnitPrices,
   afterLineRules: LineAmounts,
   thresholds: ThresholdOutcome,
+  total: Decimal,
+  context: PricingContext,
   say: Words,
   money: (value: Decimal) => string,
-): RoundedLines {
-  const currency = say.currency;
-  const exact = lines.map((line, position) => {
-    let amount = afterLineRules.amounts[position] as Decimal;
-    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
-    return amount;
-  });
-  const totals = roundToSum(exact, currency);
-  const ruleParts: ReadonlyMap<CompiledRule, Decimal>[] = [];
-  const discounts: AppliedDiscount[][] = [];
-  lines.forEach((line, position) => {
-    const lineParts = afterLineRules.parts[position];
-    const thresholdParts = thresholds.parts.get(line.index);
-    if (!lineParts && !thresholdParts) {
-      ruleParts.push(NO_PARTS);
-      discounts.push([]);
-      return;
-    }
+): LineFigures {
+  const subtotal = prices.subtotal[position] as Decimal;
+  const base = prices.base[position] as Decimal;
+  const unit = prices.unit[position] as Decimal;
+  const rule = prices.rule[position];
+  const lineParts = afterLineRules.parts[position];
+  const thresholdParts = thresholds.parts.get(line.index);
+  let ruleParts = NO_PARTS;
+  const discounts: AppliedDiscount[] = [];
+  if (lineParts || thresholdParts) {
     const parts = new Map(lineParts);
-    for (const part of thresholdParts ?? []) {
-      parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
-    }
+    for (const part of thresholdParts ?? []) parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
     const rules = [...parts.keys()];
-    const target = (prices.subtotal[position] as Decimal).minus(totals[position] as Decimal);
-    const roundedParts = rules.length > 0 ? roundToSum([...parts.values()], currency, target) : [];
+    const roundedParts = roundToSum([...parts.values()], context.currency, subtotal.minus(total));
     const byRule = new Map<CompiledRule, Decimal>();
-    const lineDiscounts: AppliedDiscount[] = [];
-    rules.forEach((rule, at) => {
+    rules.forEach((partRule, at) => {
       const amount = roundedParts[at] as Decimal;
-      byRule.set(rule, amount);
+      byRule.set(partRule, amount);
       if (amount.isZero()) return;
-      lineDiscounts.push({
-        ruleId: rule.id,
-        kind: rule.kind,
-        ...(rule.name ? { name: rule.name } : {}),
+      discounts.push({
+        ruleId: partRule.id,
+        kind: partRule.kind,
+        ...(partRule.name ? { name: partRule.name } : {}),
         amount: money(amount),
-        text: appliedText(rule, say, amount),
+        text: appliedText(partRule, say, amount),
       });
     });
-    ruleParts.push(byRule);
-    discounts.push(lineDiscounts);
-  });
-  return { totals, discounts, ruleParts };
+    ruleParts = byRule;
+  }
+  const tax = lineTax(total, line.product.taxRate, context);
+  const zero = money(ZERO);
+  const unitText = money(unit);
+  const subtotalText = money(subtotal);
+  const discounted = !total.eq(subtotal);
+  return {
+    discounts,
+    ruleParts,
+    tax,
+    adjustment:
+      rule && !unit.eq(base)
+        ? {
+            ruleId: rule.id,
+            kind: rule.kind as 'price' | 'priceList',
+            ...(rule.name ? { name: rule.name } : {}),
+            from: money(base),
+            to: unitText,
+            text: `${title(rule, say)}: ${unitText} instead of ${money(base)}`,
+          }
+        : undefined,
+    texts: {
+      base: base === unit ? unitText : money(base),
+      unit: unitText,
+      subtotal: subtotalText,
+      discount: discounted ? money(subtotal.minus(total)) : zero,
+      total: discounted ? money(total) : subtotalText,
+      tax: tax.isZero() ? zero : money(tax),
+      taxRate: line.product.taxRate.toString(),
+    },
+  };
+}
+
+/** Figures shared between results of a session are read-only, so no caller can change another's. */
+function frozen(figures: LineFigures): LineFigures {
+  for (const discount of figures.discounts) Object.freeze(discount);
+  Object.freeze(figures.discounts);
+  if (figures.adjustment) Object.freeze(figures.adjustment);
+  Object.freeze(figures.texts);
+  return Object.freeze(figures);
+}
+
+/** What a line priced alone and untouched cart-wide depends on (the session's constants aside). */
+function figuresKey(
+  line: ResolvedLine,
+  position: number,
+  prices: UnitPrices,
+  rules: readonly CompiledRule[],
+  tierCounts: ReadonlyMap<number, number>,
+): string {
+  const base = prices.base[position] as Decimal;
+  const unit = prices.unit[position] as Decimal;
+  const original = line.product.price;
+  let key = `${line.sku}|${line.qty}|${unit === original ? '=' : unit.toString()}|${base === original ? '=' : base.toString()}|${prices.rule[position]?.ordinal ?? ''}|`;
+  for (const rule of rules) {
+    key += `${rule.ordinal}${rule.kind === 'tiered' ? `:${tierCounts.get(rule.ordinal) ?? 0}` : ''},`;
+  }
+  return key;
 }
 
 /** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */

@@ -47,6 +47,7 @@ export class PricingSession {
   price(at: number, lines: readonly CartLine[]): PricedCart {
     forgetOldest(this.memo.lineRules.deals, MEMO_SIZE);
     forgetOldest(this.memo.lineRules.alone, MEMO_SIZE * 16);
+    forgetOldest(this.memo.figures, MEMO_SIZE * 16);
     return runPricing({
       index: this.index,
       products: this.products,
