@@ -60,9 +60,12 @@ describe('PricingSession', () => {
       rules: [{ id: 'ten', kind: 'discount', percentOff: '10' }],
     });
     const first = session.price(AT, [{ sku: 'A', qty: 1 }]);
+    const discounts = first.lines[0]?.discounts ?? [];
+    expect(discounts).toHaveLength(1);
+    expect(Object.isFrozen(discounts)).toBe(true);
     expect(() => {
-      (first.lines[0]?.discounts as { amount: string }[]).push({ amount: '1' });
-    }).toThrow();
+      (discounts as { amount: string }[]).push({ amount: '1' });
+    }).toThrow(TypeError);
     expect(session.price(AT + 1, [{ sku: 'A', qty: 1 }]).lines[0]?.discounts).toHaveLength(1);
   });
 });
