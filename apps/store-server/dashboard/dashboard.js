@@ -45,7 +45,7 @@ async function load() {
   const fmt = new Intl.NumberFormat('en-US');
   $('store-name').textContent = body.store.name;
   $('kpi-products').textContent = fmt.format(body.products);
-  $('kpi-low').textContent = fmt.format(body.lowStock.length);
+  $('kpi-low').textContent = fmt.format(body.lowStockCount);
   $('kpi-currency').textContent = body.store.currency;
   $('kpi-seq').textContent = body.lastEventSeq ?? '–';
   fill(

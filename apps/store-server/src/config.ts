@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { Role } from './auth/api-keys';
 
 /** The repository root: `.till/` (the embedded default's data) lives here unless TILL_DATA_DIR says otherwise. */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -30,6 +31,12 @@ const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
+/** Requests per key and window; 0 means no limit. */
+const rateLimit = z.coerce
+  .number({ message: 'must be a whole number' })
+  .int('must be a whole number')
+  .min(0, 'must be 0 (no limit) or more');
+
 const blankAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
 /** Every variable Till reads, with its default. `.env.example` mirrors this list. */
@@ -46,6 +53,20 @@ const envSchema = z.object({
     blankAsUndefined,
     urlWithProtocol(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   ),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,50}$/, 'must be 1–50 letters, digits, ":", "_" or "-"')
+    .default('till:'),
+  HOLD_SWEEP_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(50, 'must be at least 50')
+    .max(1_000, 'must be at most 1000 (holds are swept at least every second)')
+    .default(1_000),
+  PROCUREMENT_WEBHOOK_URL: z.preprocess(
+    blankAsUndefined,
+    urlWithProtocol(['http:', 'https:'], 'https://erp.example.com/hooks/low-stock').optional(),
+  ),
   RABBITMQ_URL: z.preprocess(
     blankAsUndefined,
     urlWithProtocol(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672').optional(),
@@ -55,6 +76,33 @@ const envSchema = z.object({
   TILL_SEED_DEMO: flag.default(true),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
   API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(10_000),
+  SYNC_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  SYNC_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
+  SYNC_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(50),
+  SYNC_REPLAY_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
+  SYNC_UPLOAD_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8),
+  SYNC_REDIS_STREAM: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9:._-]{1,100}$/, 'must be 1–100 letters, digits or :._-')
+    .default('till:sync'),
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  RATE_LIMIT_STOREFRONT: rateLimit.default(3_000_000),
+  RATE_LIMIT_TERMINAL: rateLimit.default(12_000),
+  RATE_LIMIT_MANAGER: rateLimit.default(6_000),
+  RATE_LIMIT_ADMIN: rateLimit.default(6_000),
+  RATES_FEED_URL: z.preprocess(
+    blankAsUndefined,
+    urlWithProtocol(['http:', 'https:'], 'https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml').optional(),
+  ),
+  RATES_FEED_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 86_400_000)
+    .default(21_600_000),
+  RATES_FEED_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  GEOIP_DATABASE: z.preprocess(blankAsUndefined, z.string().trim().optional()),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -68,6 +116,12 @@ export interface Config {
   databasePoolSize: number;
   /** Absent: the StockAuthority runs in Postgres mode. */
   redisUrl: string | undefined;
+  /** Prefix of every Redis key of the stock authority (several Tills, or tests, can share a Redis). */
+  redisKeyPrefix: string;
+  /** How often expired holds are swept (at most 1 s). */
+  holdSweepIntervalMs: number;
+  /** Low-stock alerts are POSTed here (with retries); absent: alerts stay on the dashboard only. */
+  procurementWebhookUrl: string | undefined;
   rabbitmqUrl: string | undefined;
   dataDir: string;
   embeddedPgPort: number;
@@ -75,6 +129,28 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** How long a verified API key is trusted without asking the database: a revocation's delay. */
   apiKeyCacheMs: number;
+  sync: SyncConfig;
+  /** Requests each API key may make per window, by the key's role; 0: no limit. */
+  rateLimits: { windowMs: number; perRole: Record<Role, number> };
+  /** A feed of exchange rates in the ECB daily XML format, fetched every `intervalMs`; absent: rates come only from the API. */
+  ratesFeed: { url: string; intervalMs: number; timeoutMs: number } | undefined;
+  /** A MaxMind-format country database for GeoIP currency choice; absent: the bundled DB-IP Lite one; "off": none. */
+  geoipDatabase: string | undefined;
+}
+
+export interface SyncConfig {
+  /** Every room gets a batch at least this often; clients pull after three missed. */
+  heartbeatMs: number;
+  /** Stock levels and holds are pushed at most this often per room (newest per SKU). */
+  coalesceMs: number;
+  /** How often the publisher looks for changes that do not wake it (stock, holds, sales). */
+  pollMs: number;
+  /** A client further behind than this many changes gets a snapshot instead of a replay. */
+  replayLimit: number;
+  /** Redis stream (and pub/sub prefix) of the Socket.IO adapter, with REDIS_URL. */
+  redisStream: string;
+  /** Commands of an uploaded batch applied at the same time, each in its own transaction. */
+  uploadParallelism: number;
 }
 
 export class ConfigError extends Error {
@@ -104,12 +180,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_MS,
+    procurementWebhookUrl: e.PROCUREMENT_WEBHOOK_URL,
     rabbitmqUrl: e.RABBITMQ_URL,
     dataDir: path.resolve(e.TILL_DATA_DIR),
     embeddedPgPort: e.EMBEDDED_PG_PORT,
     seedDemo: e.TILL_SEED_DEMO,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     apiKeyCacheMs: e.API_KEY_CACHE_MS,
+    sync: {
+      heartbeatMs: e.SYNC_HEARTBEAT_MS,
+      coalesceMs: e.SYNC_COALESCE_MS,
+      pollMs: e.SYNC_POLL_MS,
+      replayLimit: e.SYNC_REPLAY_LIMIT,
+      redisStream: e.SYNC_REDIS_STREAM,
+      uploadParallelism: e.SYNC_UPLOAD_PARALLELISM,
+    },
+    rateLimits: {
+      windowMs: e.RATE_LIMIT_WINDOW_MS,
+      perRole: {
+        storefront: e.RATE_LIMIT_STOREFRONT,
+        terminal: e.RATE_LIMIT_TERMINAL,
+        manager: e.RATE_LIMIT_MANAGER,
+        admin: e.RATE_LIMIT_ADMIN,
+      },
+    },
+    ratesFeed: e.RATES_FEED_URL
+      ? { url: e.RATES_FEED_URL, intervalMs: e.RATES_FEED_INTERVAL_MS, timeoutMs: e.RATES_FEED_TIMEOUT_MS }
+      : undefined,
+    geoipDatabase: e.GEOIP_DATABASE,
   };
 }
 

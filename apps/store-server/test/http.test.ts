@@ -18,7 +18,7 @@ describe('store server HTTP', () => {
     expect(await health.json()).toMatchObject({ status: 'ok' });
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true } } });
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, stock: { ok: true } } });
   });
 
   it('exposes Prometheus metrics, including request timings', async () => {
@@ -150,6 +150,7 @@ describe('store server HTTP', () => {
     expect(summary.products).toBeGreaterThanOrEqual(2_000);
     expect(summary.categories).toHaveLength(5);
     expect(summary.lowStock.length).toBeGreaterThan(0);
+    expect(summary.lowStockCount).toBeGreaterThanOrEqual(summary.lowStock.length);
     for (const item of summary.lowStock) expect(item.available).toBeLessThan(item.threshold);
     const dashboard = await server.request('/dashboard/', { role: null });
     expect(dashboard.status).toBe(200);

@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { createTestDatabase } from './support';
 import { cleanEnv, startCommand } from './support/process';
 
 /** Bad configuration stops the server with one clear message, not a stack trace. */
@@ -33,15 +34,18 @@ describe('startup errors', () => {
     const blocker = net.createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as net.AddressInfo).port;
+    // A database of its own: the shared admin database may carry another branch's migrations.
+    const db = await createTestDatabase();
     try {
       const out = await startExpectingFailure({
-        DATABASE_URL: inject('services').pgAdminUrl,
+        DATABASE_URL: db.url,
         TILL_SEED_DEMO: 'false',
         PORT: String(port),
       });
       expect(out).toContain(`PORT ${port} is already in use`);
     } finally {
       blocker.close();
+      await db.drop();
     }
   });
 

@@ -15,6 +15,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        security: [],
         summary: 'The process is up',
         response: { 200: z.object({ status: z.literal('ok'), uptimeSeconds: z.number() }) },
       },
@@ -27,6 +28,7 @@ export const healthRoutes: FastifyPluginAsyncZod = async (app) => {
     {
       schema: {
         tags: ['operations'],
+        security: [],
         summary: 'The database is reachable, migrations are applied and every part is ready to serve',
         response: {
           200: z.object({ status: z.literal('ready'), checks: z.record(z.string(), checkSchema) }),

@@ -1,19 +1,17 @@
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { z } from 'zod';
-import { STOREFRONT_UP } from '../auth/plugin';
+import type { z } from 'zod';
+import { catalogEndpoints as api, type productSchema } from '../api/catalog';
+import { routeOf } from '../api/endpoint';
+import { MANAGER_UP, STOREFRONT_UP } from '../auth/plugin';
 import { notFound } from '../errors';
-import { errorSchema, moneySchema, skuSchema } from './schemas';
-
-export const productSchema = z.object({
-  sku: z.string(),
-  barcode: z.string().describe('EAN-13'),
-  name: z.string(),
-  category: z.string(),
-  parentSku: z.string().nullable().describe('The product family a variant belongs to'),
-  attributes: z.record(z.string(), z.string()),
-  price: moneySchema.describe('Base price, before any rule'),
-  taxRate: z.string().describe('Fraction, e.g. "0.08875"'),
-});
+import { setBasePrice } from '../pricing/base-prices';
+import { trimScale } from '../pricing/decimal-text';
+import type { ProductPrice } from '../pricing/service';
+import { channelOf } from './channel';
+import { plainJsonSerializer } from './fast-serializer';
+import { idempotentWrite } from './idempotency';
+import { storeIn } from './store-param';
 
 interface ProductRow {
   sku: string;
@@ -22,14 +20,18 @@ interface ProductRow {
   category_id: string;
   parent_sku: string | null;
   attributes: Record<string, string>;
-  base_price: string;
-  currency: string;
   tax_rate: string;
 }
 
-const COLUMNS = `sku, barcode, name, category_id, parent_sku, attributes, base_price::text, currency, tax_rate::text`;
+const COLUMNS = 'sku, barcode, name, category_id, parent_sku, attributes, tax_rate::text';
 
-function toProduct(row: ProductRow): z.infer<typeof productSchema> {
+function toProduct(
+  row: ProductRow,
+  price: ProductPrice | undefined,
+  currency: string,
+  available: number,
+): z.infer<typeof productSchema> {
+  if (!price) throw new Error(`no price for ${row.sku}`);
   return {
     sku: row.sku,
     barcode: row.barcode,
@@ -37,39 +39,49 @@ function toProduct(row: ProductRow): z.infer<typeof productSchema> {
     category: row.category_id,
     parentSku: row.parent_sku,
     attributes: row.attributes,
-    price: { amount: trimScale(row.base_price), currency: row.currency },
+    price: { amount: price.price, currency },
+    listPrice: { amount: price.listPrice, currency },
+    basePrice: { amount: price.basePrice, currency },
+    discounts: price.discounts,
     taxRate: trimScale(row.tax_rate),
+    available,
   };
 }
 
-/** "19.9900" → "19.99", "20.0000" → "20.00": at least two decimals, no trailing noise. */
-function trimScale(value: string): string {
-  const [whole, fraction = ''] = value.split('.');
-  const trimmed = fraction.replace(/0+$/, '');
-  return `${whole}.${trimmed.padEnd(2, '0')}`;
-}
-
 export const productRoutes: FastifyPluginAsyncZod = async (app) => {
-  app.get(
-    '/v1/products',
-    {
-      config: { roles: STOREFRONT_UP },
-      schema: {
-        tags: ['catalog'],
-        summary: 'List the catalog, page by page',
-        querystring: z.object({
-          category: z.string().max(64).optional(),
-          q: z.string().trim().min(1).max(100).optional().describe('Part of a name, or an exact SKU or barcode'),
-          limit: z.coerce.number().int().min(1).max(500).default(50),
-          cursor: skuSchema.optional().describe('nextCursor of the previous page'),
-        }),
-        response: {
-          200: z.object({ items: z.array(productSchema), nextCursor: z.string().nullable() }),
-          400: errorSchema,
-        },
-      },
-    },
-    async (request) => {
+  /** Prices and availability of products, for one shopper, in one consistent snapshot. */
+  async function priced(
+    request: FastifyRequest,
+    rows: ProductRow[],
+    query: { currency?: string; customerId?: string; channel?: 'online' | 'pos' },
+  ) {
+    const storeId = storeIn(request);
+    const skus = rows.map((r) => r.sku);
+    const [{ basis, prices }, available] = await Promise.all([
+      app.pricing.priceProducts({
+        storeId,
+        skus,
+        currency: query.currency,
+        clientIp: request.ip,
+        customer: query.customerId ? { id: query.customerId } : undefined,
+        channel: channelOf(request, query.channel),
+        fieldPrefix: 'querystring.',
+      }),
+      app.stock.availability(storeId, skus),
+    ]);
+    return {
+      basis,
+      items: rows.map((row) =>
+        toProduct(row, prices.get(row.sku), basis.currency, Math.max(0, available.get(row.sku)?.available ?? 0)),
+      ),
+    };
+  }
+
+  app.route({
+    ...routeOf(api.list),
+    config: { roles: STOREFRONT_UP },
+    serializerCompiler: plainJsonSerializer,
+    handler: async (request) => {
       const { category, q, limit, cursor } = request.query;
       const where: string[] = ['active'];
       const params: unknown[] = [];
@@ -93,33 +105,44 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
         params,
       );
       const page = rows.slice(0, limit);
-      return {
-        items: page.map(toProduct),
-        nextCursor: rows.length > limit ? (page.at(-1)?.sku ?? null) : null,
-      };
+      const { basis, items } = await priced(request, page, request.query);
+      return { items, nextCursor: rows.length > limit ? (page.at(-1)?.sku ?? null) : null, ...basis };
     },
-  );
+  });
 
-  app.get(
-    '/v1/products/:sku',
-    {
-      config: { roles: STOREFRONT_UP },
-      schema: {
-        tags: ['catalog'],
-        summary: 'One product by SKU (or by its EAN-13 barcode)',
-        params: z.object({ sku: skuSchema }),
-        response: { 200: productSchema, 400: errorSchema, 404: errorSchema },
-      },
-    },
-    async (request) => {
+  app.route({
+    ...routeOf(api.get),
+    config: { roles: STOREFRONT_UP },
+    handler: async (request) => {
       const { sku } = request.params;
       const { rows } = await app.db.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE sku = $1 OR barcode = $1 ORDER BY sku = $1 DESC LIMIT 1`,
+        `SELECT ${COLUMNS} FROM products WHERE (sku = $1 OR barcode = $1) AND active ORDER BY sku = $1 DESC LIMIT 1`,
         [sku],
       );
       const row = rows[0];
       if (!row) throw notFound(`Product ${sku}`, { sku });
-      return toProduct(row);
+      const { basis, items } = await priced(request, [row], request.query);
+      return { ...(items[0] as z.infer<typeof productSchema>), ...basis };
     },
-  );
+  });
+
+  app.route({
+    ...routeOf(api.setBasePrice),
+    config: { roles: MANAGER_UP },
+    handler: async (request, reply) => {
+      const storeId = storeIn(request);
+      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
+        const result = await setBasePrice(client, request.params.sku, request.body.price, request.body.currency);
+        return {
+          status: 200,
+          body: {
+            sku: result.sku,
+            price: result.price,
+            changed: result.changed,
+            pricingVersion: result.versions.get(storeId) ?? 0,
+          },
+        };
+      });
+    },
+  });
 };

@@ -16,6 +16,7 @@ const summarySchema = z.object({
   store: storeSchema,
   products: z.number().int(),
   categories: z.array(z.object({ id: z.string(), name: z.string(), products: z.number().int() })),
+  lowStockCount: z.number().int().describe('SKUs below their alert threshold'),
   lowStock: z.array(
     z.object({ sku: z.string(), name: z.string(), available: z.number().int(), threshold: z.number().int() }),
   ),
@@ -73,7 +74,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
       const store = await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [storeId]);
       const row = store.rows[0];
       if (!row) throw notFound(`Store ${storeId}`, { storeId });
-      const [categories, lowStock, last] = await Promise.all([
+      const [categories, lowStock, lowCount, last] = await Promise.all([
         app.db.query<{ id: string; name: string; products: string }>(
           `SELECT c.id, c.name, count(p.sku) AS products
            FROM product_categories c LEFT JOIN products p ON p.category_id = c.id AND p.active
@@ -86,6 +87,11 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
            ORDER BY available, s.sku LIMIT 50`,
           [storeId],
         ),
+        app.db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM stock_levels
+           WHERE store_id = $1 AND received - sold - held < low_stock_threshold`,
+          [storeId],
+        ),
         app.db.query<{ seq: string | null }>('SELECT max(seq)::text AS seq FROM events WHERE store_id = $1', [storeId]),
       ]);
       const cats = categories.rows.map((c) => ({ id: c.id, name: c.name, products: Number(c.products) }));
@@ -93,6 +99,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
         store: toStore(row),
         products: cats.reduce((n, c) => n + c.products, 0),
         categories: cats,
+        lowStockCount: lowCount.rows[0]?.n ?? 0,
         lowStock: lowStock.rows.map((r) => ({ ...r, available: Number(r.available) })),
         lastEventSeq: last.rows[0]?.seq ?? null,
       };

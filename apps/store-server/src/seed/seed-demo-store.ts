@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { appendEvents } from '../db/events';
 import { inTransaction } from '../db/pool';
+import { seedDemoPricing } from '../pricing/demo-seed';
 import { generateDemoCatalog } from './demo-catalog';
 
 export const DEMO_STORE = {
@@ -31,6 +32,7 @@ export async function seedDemoStore(pool: pg.Pool, minProducts = 2_400): Promise
       [DEMO_STORE.id, DEMO_STORE.name, DEMO_STORE.currency, DEMO_STORE.timeZone, DEMO_STORE.taxIncluded],
     );
     if (inserted.rowCount === 0) {
+      await seedDemoPricing(client, DEMO_STORE.id);
       const count = await client.query<{ n: string }>('SELECT count(*) AS n FROM products');
       return { created: false, products: Number(count.rows[0]?.n ?? 0) };
     }
@@ -69,6 +71,7 @@ export async function seedDemoStore(pool: pg.Pool, minProducts = 2_400): Promise
         [DEMO_STORE.id, batch.map((p) => p.sku), batch.map((p) => p.stock)],
       );
     }
+    await seedDemoPricing(client, DEMO_STORE.id);
     await appendEvents(client, [
       {
         storeId: DEMO_STORE.id,

@@ -31,8 +31,8 @@ export function templateNames(): TemplateNames {
     .sort()
     .map((f) => path.join(migrationsDir, f));
   const migrated = `till_tpl_${hashFiles(migrations)}`;
-  const seedFiles = ['seed/demo-catalog.ts', 'seed/seed-demo-store.ts', 'seed/ean13.ts'].map((f) =>
-    path.join(srcDir, f),
+  const seedFiles = ['seed/demo-catalog.ts', 'seed/seed-demo-store.ts', 'seed/ean13.ts', 'pricing/demo-seed.ts'].map(
+    (f) => path.join(srcDir, f),
   );
   return { migrated, demo: `${migrated}_${hashFiles(seedFiles)}` };
 }

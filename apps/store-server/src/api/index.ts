@@ -1,0 +1,31 @@
+import { campaignEndpoints } from './campaigns';
+import { cartEndpoints } from './carts';
+import { catalogEndpoints } from './catalog';
+import { customerEndpoints } from './customers';
+import { exchangeRateEndpoints } from './exchange-rates';
+import { priceListEndpoints } from './price-lists';
+import { ruleEndpoints } from './rules';
+
+/**
+ * Every endpoint of the public API, grouped as the typed client exposes them
+ * (`api.rules.put(...)`). A new route group adds its endpoints module here.
+ */
+export const tillApi = {
+  products: catalogEndpoints,
+  carts: cartEndpoints,
+  rules: ruleEndpoints,
+  campaigns: campaignEndpoints,
+  priceLists: priceListEndpoints,
+  customers: customerEndpoints,
+  exchangeRates: exchangeRateEndpoints,
+};
+
+export * from './campaigns';
+export * from './carts';
+export * from './catalog';
+export * from './common';
+export * from './customers';
+export * from './endpoint';
+export * from './exchange-rates';
+export * from './price-lists';
+export * from './rules';

@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { v7 as uuidv7 } from 'uuid';
+import type {
+  Availability,
+  ChangeHoldRequest,
+  Clock,
+  Hold,
+  HoldResult,
+  SetHoldRequest,
+  StockAuthority,
+  TransferResult,
+} from '../authority';
+import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
+import { type HoldPayload, holdFromPayload, type RawHoldResult, toHoldResult } from '../refusals';
+import { StockSettingsCache } from '../settings';
+
+export interface PostgresAuthorityOptions {
+  db: pg.Pool;
+  clock?: Clock;
+  /** How long store settings are cached (default 5 s). */
+  settingsTtlMs?: number;
+}
+
+const at = (ms: number) => new Date(ms);
+
+/**
+ * Postgres mode (the embedded default): every decision is one call of a SQL function built
+ * around one conditional UPDATE of the SKU's stock_levels row (migrations/0011_stock_holds.sql).
+ * The row lock orders decisions on a SKU; CHECK constraints make a wrong one impossible.
+ */
+export class PostgresStockAuthority implements StockAuthority {
+  readonly mode = 'postgres' as const;
+  private readonly db: pg.Pool;
+  private readonly clock: Clock;
+  private readonly settings: StockSettingsCache;
+
+  constructor(options: PostgresAuthorityOptions) {
+    this.db = options.db;
+    this.clock = options.clock ?? Date.now;
+    this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
+  }
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  async readiness() {
+    return { ok: true as const };
+  }
+
+  private async decide(sql: string, params: unknown[]): Promise<HoldResult> {
+    const { rows } = await this.db.query<{ r: RawHoldResult }>(sql, params);
+    const raw = rows[0]?.r;
+    if (!raw) throw new Error('the stock function returned nothing');
+    return toHoldResult(raw);
+  }
+
+  private async settingsOf(storeId: string) {
+    const settings = await this.settings.get(storeId);
+    return settings ?? { holdMs: 15 * 60_000, paymentExtensionMs: 10 * 60_000, maxPerHolder: null };
+  }
+
+  async setHold(request: SetHoldRequest): Promise<HoldResult> {
+    const s = await this.settingsOf(request.storeId);
+    return this.decide(`SELECT stock_hold_set($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9) AS r`, [
+      request.storeId,
+      request.sku,
+      request.holderId,
+      request.qty,
+      request.cartId ?? null,
+      uuidv7(),
+      at(this.clock()),
+      s.holdMs,
+      s.maxPerHolder,
+    ]);
+  }
+
+  async changeHold(request: ChangeHoldRequest): Promise<HoldResult> {
+    const s = await this.settingsOf(request.storeId);
+    return this.decide(`SELECT stock_hold_change($1, $2, $3, $4, $5, $6) AS r`, [
+      request.storeId,
+      request.holdId,
+      request.qty,
+      at(this.clock()),
+      s.holdMs,
+      s.maxPerHolder,
+    ]);
+  }
+
+  releaseHold(storeId: string, holdId: string): Promise<HoldResult> {
+    return this.decide(`SELECT stock_hold_end($1, $2, 'released', 'Released by the holder', $3) AS r`, [
+      storeId,
+      holdId,
+      at(this.clock()),
+    ]);
+  }
+
+  extendHold(storeId: string, holdId: string, extendMs: number): Promise<HoldResult> {
+    const now = this.clock();
+    return this.decide(`SELECT stock_hold_extend($1, $2, $3, $4) AS r`, [storeId, holdId, at(now + extendMs), at(now)]);
+  }
+
+  async transferHolds(storeId: string, fromHolderId: string, toHolderId: string): Promise<TransferResult> {
+    const s = await this.settingsOf(storeId);
+    const { rows } = await this.db.query<{ r: { holds: HoldPayload[]; releasedUnits: number } }>(
+      `SELECT stock_hold_transfer($1, $2, $3, $4, $5) AS r`,
+      [storeId, fromHolderId, toHolderId, at(this.clock()), s.maxPerHolder],
+    );
+    const r = rows[0]?.r ?? { holds: [], releasedUnits: 0 };
+    return { holds: r.holds.map(holdFromPayload), releasedUnits: Number(r.releasedUnits) };
+  }
+
+  getHold(storeId: string, holdId: string): Promise<Hold | undefined> {
+    return loadHold(this.db, storeId, holdId);
+  }
+
+  holdsOf(storeId: string, holderId: string): Promise<Hold[]> {
+    return loadHoldsOf(this.db, storeId, holderId, this.clock());
+  }
+
+  async expireDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const { rows } = await this.db.query<{ n: number }>(`SELECT stock_expire_due($1, 200) AS n`, [at(this.clock())]);
+      const n = rows[0]?.n ?? 0;
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  availability(storeId: string, skus: readonly string[]): Promise<Map<string, Availability>> {
+    return loadAvailability(this.db, storeId, skus);
+  }
+
+  async flush(): Promise<void> {}
+
+  /** Postgres mode keeps no state outside PostgreSQL: the feed has nothing to apply. */
+  async applyFeed(): Promise<void> {
+    await this.db.query('DELETE FROM stock_authority_feed');
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * The Redis key layout of the stock authority. A SKU's stock in a store is split into one or
+ * more buckets; each bucket is four keys sharing the hash tag `{store:sku:bN}` (so a hot SKU's
+ * buckets can live on different Redis Cluster slots, and a script on one bucket is atomic):
+ *   <prefix>inv:{store:sku:bN}      state: free units, per-holder limit, last PostgreSQL version
+ *   <prefix>holds:{store:sku:bN}    hold id -> hold
+ *   <prefix>holders:{store:sku:bN}  holder -> hold id
+ *   <prefix>exp:{store:sku:bN}      hold ids by expiry
+ * Beside them: where each hold lives (`loc:{holdId}`), the sweeper's index of expiries
+ * (`due:{sN}`, 16 shards), and the marker that the state was loaded from PostgreSQL (`loaded`).
+ */
+export class StockKeys {
+  static readonly DUE_SHARDS = 16;
+
+  constructor(readonly prefix: string) {}
+
+  bucket(storeId: string, sku: string, bucket: number): [string, string, string, string] {
+    const tag = `{${storeId}:${sku}:b${bucket}}`;
+    const p = this.prefix;
+    return [`${p}inv:${tag}`, `${p}holds:${tag}`, `${p}holders:${tag}`, `${p}exp:${tag}`];
+  }
+
+  location(holdId: string): string {
+    return `${this.prefix}loc:{${holdId}}`;
+  }
+
+  due(shard: number): string {
+    return `${this.prefix}due:{s${shard}}`;
+  }
+
+  dueShardOf(holdId: string): number {
+    return fnv1a(holdId) % StockKeys.DUE_SHARDS;
+  }
+
+  /** Present (with the id of the load) while Redis holds the state loaded from PostgreSQL. */
+  get loaded(): string {
+    return `${this.prefix}loaded`;
+  }
+
+  get rebuildLock(): string {
+    return `${this.prefix}rebuilding`;
+  }
+}
+
+/** The bucket a holder's hold lives in: the same for every request of that holder. */
+export function homeBucket(holderId: string, buckets: number): number {
+  return buckets <= 1 ? 0 : fnv1a(holderId) % buckets;
+}
+
+/** FNV-1a, 32 bits: a small, stable spread of strings over buckets and shards. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Where a hold lives, as stored under `loc:{holdId}`. */
+export interface HoldLocation {
+  storeId: string;
+  sku: string;
+  bucket: number;
+}
+
+export const encodeLocation = (l: HoldLocation) => `${l.storeId}\t${l.sku}\t${l.bucket}`;
+
+export function decodeLocation(value: string | null): HoldLocation | undefined {
+  if (!value) return undefined;
+  const [storeId, sku, bucket] = value.split('\t');
+  if (!storeId || !sku || bucket === undefined) return undefined;
+  return { storeId, sku, bucket: Number(bucket) };
+}

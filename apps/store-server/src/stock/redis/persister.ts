@@ -1,0 +1,228 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type pg from 'pg';
+import type { Clock } from '../authority';
+
+/** One hold decision made in Redis, as PostgreSQL records it (see stock_persist_holds). Times in epoch ms. */
+export interface GrantOp {
+  op: 'grant' | 'record';
+  holdId: string;
+  storeId: string;
+  sku: string;
+  holderId: string;
+  cartId: string;
+  qty: number;
+  bucket: number;
+  expiresAt: number;
+  createdAt: number;
+  at: number;
+  state?: 'released' | 'expired' | 'cut';
+  reason?: string;
+}
+
+export type PersistOp =
+  | GrantOp
+  | {
+      op: 'set';
+      holdId: string;
+      storeId: string;
+      sku: string;
+      qty: number;
+      expiresAt: number;
+      cartId: string;
+      at: number;
+    }
+  | { op: 'extend'; holdId: string; storeId: string; sku: string; expiresAt: number; at: number }
+  | {
+      op: 'end';
+      holdId: string;
+      storeId: string;
+      sku: string;
+      state: 'released' | 'expired' | 'cut';
+      reason: string;
+      at: number;
+    }
+  | {
+      op: 'transfer';
+      holdId: string;
+      storeId: string;
+      sku: string;
+      holderId: string;
+      fromHolderId: string;
+      at: number;
+    };
+
+interface Queued {
+  op: PersistOp;
+  /** When PostgreSQL first could not apply it (a grant that did not fit on hand there). */
+  deferredSince?: number;
+}
+
+export interface PersisterOptions {
+  db: pg.Pool;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+  /** Batch window: decisions reach PostgreSQL at most this long after they were made (unless it is down). */
+  intervalMs?: number;
+  maxBatch?: number;
+  /** A grant PostgreSQL cannot fit for this long is voided (default 2 s). */
+  voidAfterMs?: number;
+  /** Removes voided holds from Redis (their units were never really there). */
+  onVoid: (holds: GrantOp[]) => Promise<void>;
+}
+
+/**
+ * Writes Redis-mode hold decisions to PostgreSQL behind the hot path: queued in the order they
+ * were made, sent in batches (one SQL call per batch), for the audit trail, the events, the
+ * checkout (which reads holds from PostgreSQL) and for rebuilding Redis.
+ *
+ * A grant that PostgreSQL cannot fit on hand is kept and retried with every batch (another
+ * server's release may not have arrived yet); after `voidAfterMs` it is voided: removed from
+ * Redis and recorded as a cut hold. Nothing is lost while PostgreSQL is down: the queue waits.
+ */
+export class HoldPersister {
+  private queue: Queued[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private readonly intervalMs: number;
+  private readonly maxBatch: number;
+  private readonly voidAfterMs: number;
+
+  constructor(private readonly options: PersisterOptions) {
+    this.intervalMs = options.intervalMs ?? 20;
+    this.maxBatch = options.maxBatch ?? 2_000;
+    this.voidAfterMs = options.voidAfterMs ?? 2_000;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  push(...ops: PersistOp[]): void {
+    for (const op of ops) this.queue.push({ op });
+    if (!this.timer && !this.stopped) this.timer = setTimeout(() => void this.run(), this.intervalMs);
+  }
+
+  /** Sends everything queued now (retrying deferred grants once more) and waits for it. */
+  async flush(): Promise<void> {
+    await this.running;
+    let rounds = 0;
+    while (this.queue.some((q) => q.deferredSince === undefined) && rounds++ < 100) await this.run();
+    if (this.queue.length > 0) await this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.flush().catch((error) =>
+      this.options.logger.error({ err: error, pending: this.queue.length }, 'hold decisions not persisted at stop'),
+    );
+  }
+
+  private run(): Promise<void> {
+    if (this.running) return this.running;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = this.send()
+      .catch((error) =>
+        this.options.logger.warn({ err: error, pending: this.queue.length }, 'persisting holds failed; retrying'),
+      )
+      .finally(() => {
+        this.running = undefined;
+        if (this.queue.length > 0 && !this.stopped) {
+          this.timer = setTimeout(() => void this.run(), this.intervalMs);
+        }
+      });
+    return this.running;
+  }
+
+  private async send(): Promise<void> {
+    if (this.queue.length === 0) return;
+    const taken = this.queue.splice(0, this.maxBatch);
+    const batch = collapse(taken);
+    let deferred: number[];
+    try {
+      const { rows } = await this.options.db.query<{ r: { deferred: number[] } }>(
+        `SELECT stock_persist_holds($1::jsonb) AS r`,
+        [JSON.stringify(batch.map((q) => q.op))],
+      );
+      deferred = rows[0]?.r.deferred ?? [];
+    } catch (error) {
+      this.queue.unshift(...taken);
+      throw error;
+    }
+    if (deferred.length === 0) return;
+    const now = this.options.clock();
+    const retry: Queued[] = [];
+    const voided = new Set<string>();
+    const voidedGrants: GrantOp[] = [];
+    for (const index of deferred) {
+      const q = batch[index];
+      if (!q) continue;
+      const since = q.deferredSince ?? now;
+      if (q.op.op === 'grant' && now - since >= this.voidAfterMs) {
+        voided.add(q.op.holdId);
+        voidedGrants.push(q.op);
+        continue;
+      }
+      if (voided.has(q.op.holdId)) continue;
+      retry.push({ op: q.op, deferredSince: since });
+    }
+    this.queue.unshift(...retry);
+    if (voidedGrants.length > 0) {
+      this.options.logger.warn(
+        { holds: voidedGrants.map((g) => g.holdId) },
+        'holds PostgreSQL could not confirm were voided',
+      );
+      await this.options.onVoid(voidedGrants);
+      this.queue.unshift(
+        ...voidedGrants.map(
+          (g): Queued => ({
+            op: {
+              ...g,
+              op: 'record',
+              state: 'cut',
+              reason: 'The stock record had fewer units than this hold needed; please add the item again',
+              at: now,
+            },
+          }),
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * A hold granted within a batch (or still waiting from an earlier one) reaches PostgreSQL as one
+ * op with its latest state: a 'grant' of the current quantity, or a 'record' when it already
+ * ended. PostgreSQL then never has to fit units that Redis already gave back or cut, and the
+ * folded op sits where the hold's last op was, so ops of other holds keep their order.
+ */
+export function collapse(batch: Queued[]): Queued[] {
+  const byHold = new Map<string, number[]>();
+  batch.forEach((q, i) => {
+    const list = byHold.get(q.op.holdId) ?? [];
+    list.push(i);
+    byHold.set(q.op.holdId, list);
+  });
+  const drop = new Set<number>();
+  const replace = new Map<number, Queued>();
+  for (const indexes of byHold.values()) {
+    const first = batch[indexes[0] ?? -1];
+    const lastIndex = indexes.at(-1) ?? -1;
+    if (first?.op.op !== 'grant' || indexes.length < 2) continue;
+    let grant: GrantOp = first.op;
+    for (const i of indexes) {
+      const op = batch[i]?.op;
+      if (op?.op === 'set')
+        grant = { ...grant, qty: op.qty, expiresAt: op.expiresAt, cartId: op.cartId || grant.cartId };
+      if (op?.op === 'extend') grant = { ...grant, expiresAt: op.expiresAt };
+      if (op?.op === 'transfer') grant = { ...grant, holderId: op.holderId };
+      if (op?.op === 'end') grant = { ...grant, op: 'record', state: op.state, reason: op.reason, at: op.at };
+      drop.add(i);
+    }
+    drop.delete(lastIndex);
+    replace.set(lastIndex, { op: grant, deferredSince: first.deferredSince });
+  }
+  return batch.flatMap((q, i) => (drop.has(i) ? [] : [replace.get(i) ?? q]));
+}

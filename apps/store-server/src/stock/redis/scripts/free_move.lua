@@ -1,0 +1,12 @@
+-- Moves free units between buckets of a hot SKU, one side at a time: take (ARGV: 'take', n)
+-- removes up to n free units and says how many; put (ARGV: 'put', n) adds them. Units in
+-- transit are counted nowhere, so the buckets' sum never exceeds the stock.
+local what, n = ARGV[1], tonumber(ARGV[2])
+if not loaded() then return cjson.encode({ s = 'NOT_LOADED' }) end
+if what == 'take' then
+  local take = math.min(n, math.max(free(), 0))
+  add_free(-take)
+  return cjson.encode({ s = 'OK', n = take, free = free() })
+end
+add_free(n)
+return cjson.encode({ s = 'OK', n = n, free = free() })

@@ -1,0 +1,92 @@
+-- Shared by every bucket script (prepended when the scripts are loaded).
+-- KEYS[1..4] are one bucket of one SKU in one store; all four share the hash tag
+-- {store:sku:bN}, so a bucket lives in one Redis Cluster slot and a script on it is atomic.
+--   STATE    hash: free (units that can be held; negative only in bucket 0 when on hand is),
+--            limit (per-holder limit of the SKU, 0: the store's), pgv (last PostgreSQL
+--            version applied from the feed)
+--   HOLDS    hash: hold id -> JSON { h = holder, q = qty, e = expires at (ms), c = cart, t = created at (ms) }
+--   HOLDERS  hash: holder -> hold id (one hold per holder and SKU)
+--   EXPIRY   sorted set: hold id by expiry
+-- Every script answers with one JSON document.
+local STATE, HOLDS, HOLDERS, EXPIRY = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+
+local function get_hold(id)
+  local raw = redis.call('HGET', HOLDS, id)
+  if not raw then return nil end
+  return cjson.decode(raw)
+end
+
+local function put_hold(id, r)
+  redis.call('HSET', HOLDS, id, cjson.encode(r))
+  redis.call('HSET', HOLDERS, r.h, id)
+  redis.call('ZADD', EXPIRY, r.e, id)
+end
+
+local function drop_hold(id, r)
+  redis.call('HDEL', HOLDS, id)
+  if redis.call('HGET', HOLDERS, r.h) == id then redis.call('HDEL', HOLDERS, r.h) end
+  redis.call('ZREM', EXPIRY, id)
+end
+
+local function free() return tonumber(redis.call('HGET', STATE, 'free')) or 0 end
+-- (Never HINCRBY by a float or by -0, which Lua would write as "-0".)
+local function add_free(n)
+  if n == 0 then return free() end
+  return redis.call('HINCRBY', STATE, 'free', string.format('%d', n))
+end
+local function loaded() return redis.call('EXISTS', STATE) == 1 end
+
+-- A hold as the scripts report it.
+local function out(id, r) return { id = id, h = r.h, q = r.q, e = r.e, c = r.c, t = r.t } end
+
+-- Expires the due holds of this bucket (at most max) and returns them: a decision never
+-- refuses because of a hold whose time has come but which the sweeper has not reached yet.
+local function expire_due(now, max)
+  local ids = redis.call('ZRANGEBYSCORE', EXPIRY, '-inf', now, 'LIMIT', 0, max)
+  local gone = {}
+  for _, id in ipairs(ids) do
+    local r = get_hold(id)
+    if r then
+      drop_hold(id, r)
+      add_free(r.q)
+      gone[#gone + 1] = out(id, r)
+    else
+      redis.call('ZREM', EXPIRY, id)
+    end
+  end
+  return gone
+end
+
+-- When the first hold of someone other than `holder` expires (0: none).
+local function first_other_expiry(holder)
+  local mine = redis.call('HGET', HOLDERS, holder)
+  local firsts = redis.call('ZRANGE', EXPIRY, 0, 1, 'WITHSCORES')
+  for i = 1, #firsts, 2 do
+    if firsts[i] ~= mine then return tonumber(firsts[i + 1]) end
+  end
+  return 0
+end
+
+-- Takes up to n units back from the newest holds of this bucket (a hold loses only what it
+-- must) and returns what was taken; the units go back to free.
+local function cut_newest(n)
+  local taken = {}
+  if n <= 0 then return taken end
+  local all = redis.call('HGETALL', HOLDS)
+  local list = {}
+  for i = 1, #all, 2 do list[#list + 1] = { id = all[i], r = cjson.decode(all[i + 1]) } end
+  table.sort(list, function(a, b)
+    if a.r.t ~= b.r.t then return a.r.t > b.r.t end
+    return a.id > b.id
+  end)
+  for _, x in ipairs(list) do
+    if n <= 0 then break end
+    local take = math.min(x.r.q, n)
+    x.r.q = x.r.q - take
+    if x.r.q == 0 then drop_hold(x.id, x.r) else redis.call('HSET', HOLDS, x.id, cjson.encode(x.r)) end
+    add_free(take)
+    n = n - take
+    taken[#taken + 1] = { id = x.id, h = x.r.h, taken = take, left = x.r.q, q = x.r.q, e = x.r.e, c = x.r.c, t = x.r.t }
+  end
+  return taken
+end

@@ -1,0 +1,28 @@
+import type { Audience } from '@till/sync';
+import {
+  campaignsSection,
+  customersSection,
+  listPricesSection,
+  priceListsSection,
+  pricingVersionSection,
+  rulesSection,
+} from './pricing';
+import { productsSection } from './products';
+import type { SnapshotSection } from './section';
+import { stockLevelsSection } from './stock-levels';
+
+export type { SnapshotSection } from './section';
+
+/** Every snapshot section, in the order a client loads them. */
+export const SECTIONS: readonly SnapshotSection[] = [
+  pricingVersionSection,
+  productsSection,
+  stockLevelsSection,
+  campaignsSection,
+  rulesSection,
+  priceListsSection,
+  listPricesSection,
+  customersSection,
+];
+
+export const sectionsFor = (audience: Audience) => SECTIONS.filter((s) => s.audiences.includes(audience));
