@@ -1,4 +1,4 @@
-import { type LpColumn, solvePackingLp } from './packing-lp';
+import { type LpColumn, LpWorkspace, solvePackingLp } from './packing-lp';
 
 /**
  * The best deal: which units go into which mix-and-match sets so that the customer pays the
@@ -78,6 +78,14 @@ export const SEARCH_LIMITS = {
 };
 
 const EPSILON = 1e-9;
+
+/** A live pattern of a deal, with its reduced saving at the root and its LP column. */
+interface Candidate {
+  d: number;
+  pattern: Pattern;
+  reduced: number;
+  column: LpColumn;
+}
 
 interface Pattern {
   /** [type, count] pairs, types ascending. */
@@ -269,10 +277,10 @@ function solveComponent(
   const reducedOf = (d: number, pattern: Pattern) => pattern.saving - model.price(d, pattern, duals);
   const alive = (d: number, pattern: Pattern) =>
     !root.optimal || root.value + reducedOf(d, pattern) > best.saving + EPSILON;
-  const ordered = patterns.map((list, d) =>
+  const ordered: Candidate[][] = patterns.map((list, d) =>
     list
       .filter((pattern) => alive(d, pattern))
-      .map((pattern) => ({ pattern, reduced: reducedOf(d, pattern) }))
+      .map((pattern) => ({ d, pattern, reduced: reducedOf(d, pattern), column: model.column(d, pattern) }))
       .sort((a, b) => b.reduced - a.reduced || b.pattern.saving - a.pattern.saving),
   );
   // typesFrom[d]: the types some deal d.. can take; other units are worth nothing further on.
@@ -324,19 +332,22 @@ function solveComponent(
       seen.set(key, saving);
     }
     // The LP of what is left (live patterns that still fit): a tighter bound at a price.
-    const open: { d: number; pattern: Pattern }[] = [];
+    const open: Candidate[] = [];
+    const columns: LpColumn[] = [];
     for (let next = d; next < deals.length; next += 1) {
       if ((used[next] as number) >= (deals[next] as Deal).maxApplications) continue;
-      const list = ordered[next] as { pattern: Pattern; reduced: number }[];
+      const list = ordered[next] as Candidate[];
       for (let index = next === d ? from : 0; index < list.length; index += 1) {
-        const { pattern, reduced } = list[index] as { pattern: Pattern; reduced: number };
+        const candidate = list[index] as Candidate;
         // Sorted by reduced saving: the rest cannot be in an answer better than the best known.
-        if (root.optimal && root.value + reduced <= best.saving + EPSILON) break;
-        if (fits(pattern, remaining)) open.push({ d: next, pattern });
+        if (root.optimal && root.value + candidate.reduced <= best.saving + EPSILON) break;
+        if (!fits(candidate.pattern, remaining)) continue;
+        open.push(candidate);
+        columns.push(candidate.column);
       }
     }
     if (open.length === 0) return;
-    const local = model.solve(open, remaining, used);
+    const local = model.solveColumns(columns, remaining, used);
     if (local.optimal && saving + local.value <= best.saving + EPSILON) return;
     if (local.optimal && isWhole(local.primal)) {
       // The relaxation's best is made of whole sets: it is this subtree's best.
@@ -344,14 +355,21 @@ function solveComponent(
       return;
     }
     const deal = deals[d] as Deal;
-    const list = ordered[d] as { pattern: Pattern; reduced: number }[];
+    const list = ordered[d] as Candidate[];
     if ((used[d] as number) < deal.maxApplications) {
       for (let index = from; index < list.length; index += 1) {
-        const { pattern, reduced } = list[index] as { pattern: Pattern; reduced: number };
+        const { pattern, reduced } = list[index] as Candidate;
         // A child is worth at most this node's dual bound plus the pattern's reduced saving;
         // the list is sorted by it, so the first one that cannot beat the best ends the scan.
         if (root.optimal && saving + quick + reduced <= best.saving + EPSILON) break;
         if (!fits(pattern, remaining)) continue;
+        // The same with this node's own LP prices, which are tighter here than the root's.
+        if (
+          local.optimal &&
+          saving + local.value + pattern.saving - model.price(d, pattern, local.duals) <= best.saving + EPSILON
+        ) {
+          continue;
+        }
         take(pattern, remaining, -1);
         used[d] = (used[d] as number) + 1;
         chosen.push({ deal: d, pattern });
@@ -374,6 +392,7 @@ class PackingModel {
   private readonly columns = new Map<Pattern, LpColumn>();
   private readonly limitRow: number[];
   private readonly rows: number;
+  private readonly workspace: LpWorkspace;
 
   constructor(
     private readonly typeIds: readonly number[],
@@ -385,9 +404,18 @@ class PackingModel {
     let rows = typeIds.length;
     this.limitRow = deals.map((deal) => (Number.isFinite(deal.maxApplications) ? rows++ : -1));
     this.rows = rows;
+    this.workspace = new LpWorkspace(rows);
   }
 
   solve(columns: readonly { d: number; pattern: Pattern }[], remaining: readonly number[], used: readonly number[]) {
+    return this.solveColumns(
+      columns.map(({ d, pattern }) => this.column(d, pattern)),
+      remaining,
+      used,
+    );
+  }
+
+  solveColumns(columns: readonly LpColumn[], remaining: readonly number[], used: readonly number[]) {
     const rhs = new Array<number>(this.rows);
     this.typeIds.forEach((type, row) => {
       rhs[row] = remaining[type] as number;
@@ -396,14 +424,11 @@ class PackingModel {
       const row = this.limitRow[d] as number;
       if (row >= 0) rhs[row] = Math.max(0, deal.maxApplications - (used[d] as number));
     });
-    return solvePackingLp(
-      columns.map(({ d, pattern }) => this.column(d, pattern)),
-      rhs,
-    );
+    return solvePackingLp(columns, rhs, undefined, this.workspace);
   }
 
   /** A pattern's LP column, built once. */
-  private column(d: number, pattern: Pattern): LpColumn {
+  column(d: number, pattern: Pattern): LpColumn {
     let column = this.columns.get(pattern);
     if (!column) {
       const limit = this.limitRow[d] as number;
@@ -679,9 +704,13 @@ function listPatterns(
     }
     const saving = standalone - othersSum - cost;
     if (saving <= EPSILON) return;
-    const counts = new Map<number, number>();
-    for (const slot of slots) counts.set(slot.type, (counts.get(slot.type) ?? 0) + 1);
-    const usage = [...counts.entries()].sort((a, b) => a[0] - b[0]);
+    const sorted = slots.map((slot) => slot.type).sort((a, b) => a - b);
+    const usage: [number, number][] = [];
+    for (const type of sorted) {
+      const last = usage[usage.length - 1];
+      if (last && last[0] === type) last[1] += 1;
+      else usage.push([type, 1]);
+    }
     const pattern = { usage, slots: slots.slice(), saving };
     if (!byUsage) {
       found.push(pattern);

@@ -30,22 +30,40 @@ export interface LpSolution {
 
 const TOLERANCE = 1e-9;
 
+/** Working memory for LPs of up to `rows` rows, reused from one solve to the next. */
+export class LpWorkspace {
+  readonly basis: Int32Array;
+  readonly inverse: Float64Array;
+  readonly values: Float64Array;
+  readonly duals: Float64Array;
+  readonly alpha: Float64Array;
+
+  constructor(readonly rows: number) {
+    this.basis = new Int32Array(rows);
+    this.inverse = new Float64Array(rows * rows);
+    this.values = new Float64Array(rows);
+    this.duals = new Float64Array(rows);
+    this.alpha = new Float64Array(rows);
+  }
+}
+
 export function solvePackingLp(
   columns: readonly LpColumn[],
   rhs: readonly number[],
   maxIterations = 1_000,
+  workspace: LpWorkspace = new LpWorkspace(rhs.length),
 ): LpSolution {
   const m = rhs.length;
+  if (workspace.rows !== m) throw new RangeError(`workspace has ${workspace.rows} rows, the LP ${m}`);
   // basis[row]: the basic variable of the row, a column index or -(row + 1) for a slack.
-  const basis = new Int32Array(m);
-  const inverse = new Float64Array(m * m);
+  const { basis, inverse, values, alpha } = workspace;
+  const duals = new Float64Array(m);
+  inverse.fill(0);
   for (let row = 0; row < m; row += 1) {
     basis[row] = -(row + 1);
     inverse[row * m + row] = 1;
+    values[row] = rhs[row] as number;
   }
-  const values = Float64Array.from(rhs);
-  const duals = new Float64Array(m);
-  const alpha = new Float64Array(m);
   let iterations = 0;
   let stalled = 0;
   let lastValue = Number.NEGATIVE_INFINITY;
