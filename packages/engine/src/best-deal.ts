@@ -358,7 +358,7 @@ function solveComponent(
     const list = ordered[d] as Candidate[];
     if ((used[d] as number) < deal.maxApplications) {
       for (let index = from; index < list.length; index += 1) {
-        const { pattern, reduced } = list[index] as Candidate;
+        const { pattern, reduced, column } = list[index] as Candidate;
         // A child is worth at most this node's dual bound plus the pattern's reduced saving;
         // the list is sorted by it, so the first one that cannot beat the best ends the scan.
         if (root.optimal && saving + quick + reduced <= best.saving + EPSILON) break;
@@ -366,7 +366,7 @@ function solveComponent(
         // The same with this node's own LP prices, which are tighter here than the root's.
         if (
           local.optimal &&
-          saving + local.value + pattern.saving - model.price(d, pattern, local.duals) <= best.saving + EPSILON
+          saving + local.value + pattern.saving - columnPrice(column, local.duals) <= best.saving + EPSILON
         ) {
           continue;
         }
@@ -555,6 +555,15 @@ function greedySets(
     if (!pick) return { saving, sets };
     apply(pick);
   }
+}
+
+/** What a column's units (and its deal's limit) cost at the given dual prices. */
+function columnPrice(column: LpColumn, duals: Float64Array): number {
+  let total = 0;
+  for (let e = 0; e < column.rows.length; e += 1) {
+    total += (duals[column.rows[e] as number] as number) * (column.coefficients[e] as number);
+  }
+  return total;
 }
 
 function fits(pattern: Pattern, remaining: readonly number[]): boolean {

@@ -154,28 +154,35 @@ function priceWithCoupons(
     return amount;
   });
   const totals = roundToSum(exact, context.currency);
+  const cache = request.memo?.figures;
   const figures = lines.map((line, position) => {
-    const compute = () =>
-      lineFigures(line, position, prices, afterLineRules, thresholds, totals[position] as Decimal, context, say, money);
     // A line that nothing cart-wide touched (no set, no threshold, nothing to round) has the
     // same figures whenever its own inputs are the same: a session keeps them.
-    const cache = request.memo?.figures;
     const rules = lineRulesInForce[position] as readonly CompiledRule[];
-    if (
-      !cache ||
-      thresholds.parts.has(line.index) ||
-      rules.some((rule) => rule.kind === 'mixMatch') ||
-      (exact[position] as Decimal).decimalPlaces() > context.minorDigits
-    ) {
-      return compute();
-    }
-    const key = figuresKey(line, position, prices, rules, tierCounts);
-    let known = cache.get(key);
-    if (!known) {
-      known = frozen(compute());
-      cache.set(key, known);
-    }
-    return known;
+    const key =
+      cache &&
+      !thresholds.parts.has(line.index) &&
+      !rules.some((rule) => rule.kind === 'mixMatch') &&
+      (exact[position] as Decimal).decimalPlaces() <= context.minorDigits
+        ? figuresKey(line, position, prices, rules, tierCounts)
+        : undefined;
+    const known = key === undefined ? undefined : cache?.get(key);
+    if (known) return known;
+    const computed = lineFigures(
+      line,
+      position,
+      prices,
+      afterLineRules,
+      thresholds,
+      totals[position] as Decimal,
+      context,
+      say,
+      money,
+    );
+    if (key === undefined) return computed;
+    const kept = frozen(computed);
+    cache?.set(key, kept);
+    return kept;
   });
   const taxes = figures.map((figure) => figure.tax);
   const rounded: RoundedLines = {
