@@ -263,12 +263,8 @@ function solveComponent(
     nodes,
   });
   if (root.optimal && root.value <= best.saving + EPSILON) return finish(0);
-  if (!exact) {
-    // Too many sets to list: the best of greedy, LP rounding and an LP dive, flagged approximate.
-    const dived = lpDive(model, everything, deals, remaining.slice(), used.slice());
-    if (dived.saving > best.saving + EPSILON) best = dived;
-    return finish(0);
-  }
+  // Too many sets to list: the best of greedy, LP rounding and the LP dive, flagged approximate.
+  if (!exact) return finish(0);
 
   // Reduced savings under the LP's dual prices. With an optimal LP none is positive, and a
   // solution holding pattern p is worth at most root.value + reduced(p): patterns that cannot
@@ -300,7 +296,8 @@ function solveComponent(
     if (root.optimal) {
       for (const type of typesFrom[d] as number[]) total += (remaining[type] as number) * model.typePrice(type, duals);
       for (let next = d; next < deals.length; next += 1) {
-        total += model.limitPrice(next, duals) * ((deals[next] as Deal).maxApplications - (used[next] as number) || 0);
+        const price = model.limitPrice(next, duals);
+        if (price > 0) total += price * ((deals[next] as Deal).maxApplications - (used[next] as number));
       }
       return total;
     }

@@ -8,7 +8,13 @@ import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
 import type { AppliedDiscount, AppliedRule, NearMiss, PriceAdjustment, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
-import { applyShipping, applyThresholds, type ShippingOutcome, type ThresholdOutcome } from './rules/cart-level';
+import {
+  applyShipping,
+  applyThresholds,
+  type CartLevelLine,
+  type ShippingOutcome,
+  type ThresholdOutcome,
+} from './rules/cart-level';
 import { chooseUnitPrice } from './rules/price';
 import { applyLineRules, type LineRuleMemo, type LineRuleOutcome } from './stacking';
 import { ValidationError } from './validate';
@@ -137,15 +143,7 @@ function priceWithCoupons(
   const thresholds =
     thresholdRules.length === 0
       ? NO_THRESHOLDS
-      : applyThresholds(
-          lines.map((line, position) => ({
-            index: line.index,
-            product: line.product,
-            amount: afterLineRules.amounts[position] as Decimal,
-          })),
-          thresholdRules,
-          convert,
-        );
+      : applyThresholds(cartLevelLines(lines, afterLineRules.amounts), thresholdRules, convert);
   // 5. rounding, 6. tax (and each line's figures as text)
   const money = (value: Decimal) => moneyString(value, context.currency);
   const exact = lines.map((line, position) => {
@@ -195,16 +193,7 @@ function priceWithCoupons(
   const charge = context.shippingPrice ?? ZERO;
   const shipping =
     context.shippingPrice && shippingRules.length > 0
-      ? applyShipping(
-          charge,
-          lines.map((line, position) => ({
-            index: line.index,
-            product: line.product,
-            amount: rounded.totals[position] as Decimal,
-          })),
-          shippingRules,
-          convert,
-        )
+      ? applyShipping(charge, cartLevelLines(lines, rounded.totals), shippingRules, convert)
       : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
@@ -279,6 +268,15 @@ function priceWithCoupons(
     validUntil: nextChangeOf(lines, request),
     explanations: { applied, nearMisses, coupons: [] },
   };
+}
+
+/** Lines as cart-level rules see them: product and amount so far. */
+function cartLevelLines(lines: readonly ResolvedLine[], amounts: readonly Decimal[]): CartLevelLine[] {
+  return lines.map((line, position) => ({
+    index: line.index,
+    product: line.product,
+    amount: amounts[position] as Decimal,
+  }));
 }
 
 /** Step 2: the unit price of each line, in base currency and as the cart shows it. */
