@@ -3,10 +3,11 @@ import type { CompiledRule } from './compile';
 import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
-import { appliedText, title, type Words } from './explain';
+import { appliedText, type Words } from './explain';
+import { figuresKey, frozen, type LineAmounts, type LineFigures, lineFigures, type UnitPrices } from './line-figures';
 import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
-import type { AppliedDiscount, AppliedRule, NearMiss, PriceAdjustment, PricedCart, PricedLine } from './result';
+import type { AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
 import {
   applyShipping,
@@ -80,14 +81,6 @@ export function createSessionMemo(): SessionMemo {
 
 function words(context: PricingContext, titles = new Map<CompiledRule, string>()): Words {
   return { currency: context.currency, convert: (amount) => toCartMoney(context, amount), titles };
-}
-
-interface UnitPrices {
-  base: Decimal[];
-  unit: Decimal[];
-  /** qty × unit. */
-  subtotal: Decimal[];
-  rule: (CompiledRule | undefined)[];
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
@@ -185,7 +178,6 @@ function priceWithCoupons(
   const taxes = figures.map((figure) => figure.tax);
   const rounded: RoundedLines = {
     totals,
-    discounts: figures.map((figure) => figure.discounts),
     ruleParts: figures.map((figure) => figure.ruleParts),
   };
   // 7. shipping
@@ -308,13 +300,6 @@ function countTierUnits(
   return counts;
 }
 
-interface LineAmounts {
-  /** Exact amount of each line after line rules. */
-  amounts: Decimal[];
-  /** Exact amount per rule taken off each line, in the order applied (none: undefined). */
-  parts: (Map<CompiledRule, Decimal> | undefined)[];
-}
-
 /** Amounts after line rules: the lots of lines that took part, the subtotal of the others. */
 function summariseLots(lines: readonly ResolvedLine[], prices: UnitPrices, outcome: LineRuleOutcome): LineAmounts {
   const position = new Map(lines.map((line, at) => [line.index, at]));
@@ -353,135 +338,8 @@ function uniqueInForce(
 
 interface RoundedLines {
   totals: Decimal[];
-  /** Per line: each rule's rounded part, adding up to subtotal − total. */
-  discounts: AppliedDiscount[][];
   /** Per line: each rule's rounded part (for the cart summary). */
   ruleParts: ReadonlyMap<CompiledRule, Decimal>[];
-}
-
-const NO_PARTS: ReadonlyMap<CompiledRule, Decimal> = new Map();
-
-/** One line's figures once its total is rounded: discount parts, tax, and the texts of it all. */
-export interface LineFigures {
-  /** Each rule's rounded part, adding up to subtotal − total. */
-  discounts: AppliedDiscount[];
-  ruleParts: ReadonlyMap<CompiledRule, Decimal>;
-  tax: Decimal;
-  adjustment: PriceAdjustment | undefined;
-  texts: {
-    base: string;
-    unit: string;
-    subtotal: string;
-    discount: string;
-    total: string;
-    tax: string;
-    taxRate: string;
-  };
-}
-
-function lineFigures(
-  line: ResolvedLine,
-  position: number,
-  prices: UnitPrices,
-  afterLineRules: LineAmounts,
-  thresholds: ThresholdOutcome,
-  total: Decimal,
-  context: PricingContext,
-  say: Words,
-  money: (value: Decimal) => string,
-): LineFigures {
-  const subtotal = prices.subtotal[position] as Decimal;
-  const base = prices.base[position] as Decimal;
-  const unit = prices.unit[position] as Decimal;
-  const rule = prices.rule[position];
-  const lineParts = afterLineRules.parts[position];
-  const thresholdParts = thresholds.parts.get(line.index);
-  let ruleParts = NO_PARTS;
-  const discounts: AppliedDiscount[] = [];
-  if (lineParts || thresholdParts) {
-    const parts = new Map(lineParts);
-    for (const part of thresholdParts ?? []) parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
-    const rules = [...parts.keys()];
-    const roundedParts = roundToSum([...parts.values()], context.currency, subtotal.minus(total));
-    const byRule = new Map<CompiledRule, Decimal>();
-    rules.forEach((partRule, at) => {
-      const amount = roundedParts[at] as Decimal;
-      byRule.set(partRule, amount);
-      if (amount.isZero()) return;
-      discounts.push({
-        ruleId: partRule.id,
-        kind: partRule.kind,
-        ...(partRule.name ? { name: partRule.name } : {}),
-        amount: money(amount),
-        text: appliedText(partRule, say, amount),
-      });
-    });
-    ruleParts = byRule;
-  }
-  const tax = lineTax(total, line.product.taxRate, context);
-  const zero = money(ZERO);
-  const unitText = money(unit);
-  const subtotalText = money(subtotal);
-  const discounted = !total.eq(subtotal);
-  return {
-    discounts,
-    ruleParts,
-    tax,
-    adjustment:
-      rule && !unit.eq(base)
-        ? {
-            ruleId: rule.id,
-            kind: rule.kind as 'price' | 'priceList',
-            ...(rule.name ? { name: rule.name } : {}),
-            from: money(base),
-            to: unitText,
-            text: `${title(rule, say)}: ${unitText} instead of ${money(base)}`,
-          }
-        : undefined,
-    texts: {
-      base: base === unit ? unitText : money(base),
-      unit: unitText,
-      subtotal: subtotalText,
-      discount: discounted ? money(subtotal.minus(total)) : zero,
-      total: discounted ? money(total) : subtotalText,
-      tax: tax.isZero() ? zero : money(tax),
-      taxRate: line.product.taxRate.toString(),
-    },
-  };
-}
-
-/** Figures shared between results of a session are read-only, so no caller can change another's. */
-function frozen(figures: LineFigures): LineFigures {
-  for (const discount of figures.discounts) Object.freeze(discount);
-  Object.freeze(figures.discounts);
-  if (figures.adjustment) Object.freeze(figures.adjustment);
-  Object.freeze(figures.texts);
-  return Object.freeze(figures);
-}
-
-/** What a line priced alone and untouched cart-wide depends on (the session's constants aside). */
-function figuresKey(
-  line: ResolvedLine,
-  position: number,
-  prices: UnitPrices,
-  rules: readonly CompiledRule[],
-  tierCounts: ReadonlyMap<number, number>,
-): string {
-  const base = prices.base[position] as Decimal;
-  const unit = prices.unit[position] as Decimal;
-  const original = line.product.price;
-  let key = `${line.sku}|${line.qty}|${unit === original ? '=' : unit.toString()}|${base === original ? '=' : base.toString()}|${prices.rule[position]?.ordinal ?? ''}|`;
-  for (const rule of rules) {
-    key += `${rule.ordinal}${rule.kind === 'tiered' ? `:${tierCounts.get(rule.ordinal) ?? 0}` : ''},`;
-  }
-  return key;
-}
-
-/** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
-function lineTax(amount: Decimal, rate: Decimal, context: PricingContext): Decimal {
-  if (rate.isZero() || amount.isZero()) return ZERO;
-  const tax = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
-  return roundMoney(tax, context.currency);
 }
 
 function appliedRules(
