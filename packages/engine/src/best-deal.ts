@@ -98,7 +98,7 @@ function poolInterchangeable(
     ...deal,
     groups: deal.groups.map((group) => ({
       ...group,
-      eligible: [...new Set(group.eligible.map((type) => poolIndex[type] as number))],
+      eligible: [...new Set(group.eligible.map((type) => poolIndex[type] as number))].sort((a, b) => a - b),
     })),
   }));
   const unpool = (applications: DealApplication[]): DealApplication[] => {

@@ -154,7 +154,10 @@ export function listPatterns(
       const type = group.eligible[position] as number;
       if ((available[type] as number) === 0) continue;
       const info = types[type] as DealType;
-      const before = { standalone, discountedSum, discountedMin, othersSum };
+      const before0 = standalone;
+      const before1 = discountedSum;
+      const before2 = discountedMin;
+      const before3 = othersSum;
       available[type] = (available[type] as number) - 1;
       standalone += info.standalone;
       if (group.discounted) {
@@ -167,7 +170,10 @@ export function listPatterns(
       fill(groupIndex, slotInGroup + 1, position);
       slots.pop();
       available[type] = (available[type] as number) + 1;
-      ({ standalone, discountedSum, discountedMin, othersSum } = before);
+      standalone = before0;
+      discountedSum = before1;
+      discountedMin = before2;
+      othersSum = before3;
     }
   };
   const record = (): void => {
@@ -188,7 +194,8 @@ export function listPatterns(
     }
     const saving = standalone - othersSum - cost;
     if (saving <= EPSILON) return;
-    const sorted = slots.map((slot) => slot.type).sort((a, b) => a - b);
+    // One group fills its slots in eligible order (ascending types): already sorted.
+    const sorted = byUsage ? slots.map((slot) => slot.type).sort((a, b) => a - b) : slots.map((slot) => slot.type);
     const usage: [number, number][] = [];
     for (const type of sorted) {
       const last = usage[usage.length - 1];

@@ -54,16 +54,13 @@ export class PackingModel {
     let column = this.columns.get(pattern);
     if (!column) {
       const limit = this.limitRow[d] as number;
-      const size = pattern.usage.length + (limit >= 0 ? 1 : 0);
-      column = { value: pattern.saving, rows: new Int32Array(size), coefficients: new Float64Array(size) };
-      pattern.usage.forEach(([type, count], at) => {
-        (column as LpColumn).rows[at] = this.rowOfType.get(type) as number;
-        (column as LpColumn).coefficients[at] = count;
-      });
+      const rows = pattern.usage.map(([type]) => this.rowOfType.get(type) as number);
+      const coefficients = pattern.usage.map(([, count]) => count);
       if (limit >= 0) {
-        column.rows[size - 1] = limit;
-        column.coefficients[size - 1] = 1;
+        rows.push(limit);
+        coefficients.push(1);
       }
+      column = { value: pattern.saving, rows, coefficients };
       this.columns.set(pattern, column);
     }
     return column;
@@ -167,11 +164,17 @@ export function greedySets(
     if (fits(set.pattern, remaining) && (used[set.deal] as number) < (deals[set.deal] as Deal).maxApplications)
       apply(set);
   }
+  // Lists are sorted by saving, and units only run out: a pattern that no longer fits never
+  // will again, so each list is read once from its cursor on.
+  const cursor = patterns.map(() => 0);
   for (;;) {
     let pick: { deal: number; pattern: Pattern } | undefined;
     patterns.forEach((list, d) => {
       if ((used[d] as number) >= (deals[d] as Deal).maxApplications) return;
-      const pattern = list.find((candidate) => fits(candidate, remaining));
+      let at = cursor[d] as number;
+      while (at < list.length && !fits(list[at] as Pattern, remaining)) at += 1;
+      cursor[d] = at;
+      const pattern = list[at];
       if (pattern && (!pick || pattern.saving > pick.pattern.saving)) pick = { deal: d, pattern };
     });
     if (!pick) return { saving, sets };

@@ -13,8 +13,8 @@
 export interface LpColumn {
   value: number;
   /** Rows where the column has a coefficient, and those coefficients (> 0). */
-  rows: Int32Array;
-  coefficients: Float64Array;
+  rows: readonly number[];
+  coefficients: readonly number[];
 }
 
 export interface LpSolution {
@@ -29,6 +29,8 @@ export interface LpSolution {
 }
 
 const TOLERANCE = 1e-9;
+/** Columns priced before an improving one may enter (see partial pricing below). */
+const PRICING_WINDOW = 64;
 
 /** Working memory for LPs of up to `rows` rows, reused from one solve to the next. */
 export class LpWorkspace {
@@ -65,6 +67,7 @@ export function solvePackingLp(
     values[row] = rhs[row] as number;
   }
   let iterations = 0;
+  let start = 0;
   let stalled = 0;
   let lastValue = Number.NEGATIVE_INFINITY;
   let optimal = false;
@@ -90,7 +93,13 @@ export function solvePackingLp(
     let entering = -1;
     let enteringSlack = -1;
     let bestReduced = TOLERANCE;
-    for (let j = 0; j < columns.length; j += 1) {
+    // Partial pricing: columns are read a window at a time from where the last scan stopped,
+    // and the best of the first window holding an improving column enters (Bland's rule reads
+    // them all in order). Only a full round without one proves the LP optimal.
+    const n = columns.length;
+    const window = bland ? n : Math.max(PRICING_WINDOW, Math.ceil(n / 8));
+    for (let scanned = 0; scanned < n; scanned += 1) {
+      const j = bland ? scanned : (start + scanned) % n;
       const column = columns[j] as LpColumn;
       const rows = column.rows;
       const coefficients = column.coefficients;
@@ -102,6 +111,10 @@ export function solvePackingLp(
         bestReduced = reduced;
         entering = j;
         if (bland) break;
+      }
+      if (entering >= 0 && (scanned + 1) % window === 0) {
+        start = (j + 1) % n;
+        break;
       }
     }
     if (entering < 0 || !bland) {
