@@ -38,10 +38,7 @@ export class PricingSession {
   private readonly memo: SessionMemo = createSessionMemo();
 
   constructor(options: SessionOptions) {
-    this.index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
-    this.context = createContext(options, this.index.zones);
-    const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
-    this.products = new ProductRulesCache(this.index, catalog);
+    ({ index: this.index, context: this.context, products: this.products } = prepare(options));
   }
 
   price(at: number, lines: readonly CartLine[]): PricedCart {
@@ -69,5 +66,14 @@ function forgetOldest(map: Map<string, unknown>, size: number): void {
  */
 export function priceCart(input: PriceCartInput): PricedCart {
   const { at, lines, ...options } = input;
-  return new PricingSession(options).price(at, lines);
+  // A single price keeps nothing for later: no session memory to fill.
+  return runPricing({ ...prepare(options), at, lines });
+}
+
+/** Rules indexed (validated if JSON), options checked, products ready to look up. */
+function prepare(options: SessionOptions): { index: RuleIndex; context: PricingContext; products: ProductRulesCache } {
+  const index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
+  const context = createContext(options, index.zones);
+  const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
+  return { index, context, products: new ProductRulesCache(index, catalog) };
 }
