@@ -53,6 +53,7 @@ const envSchema = z.object({
     blankAsUndefined,
     urlWithProtocol(['redis:', 'rediss:'], 'redis://127.0.0.1:6379').optional(),
   ),
+  REDIS_CLUSTER: flag.default(false),
   REDIS_KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]{1,50}$/, 'must be 1–50 letters, digits, ":", "_" or "-"')
@@ -116,6 +117,8 @@ export interface Config {
   databasePoolSize: number;
   /** Absent: the StockAuthority runs in Postgres mode. */
   redisUrl: string | undefined;
+  /** REDIS_URL names one node of a Redis Cluster (hot SKUs' buckets then spread over its slots). */
+  redisCluster: boolean;
   /** Prefix of every Redis key of the stock authority (several Tills, or tests, can share a Redis). */
   redisKeyPrefix: string;
   /** How often expired holds are swept (at most 1 s). */
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
+    redisCluster: e.REDIS_CLUSTER,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_MS,
     procurementWebhookUrl: e.PROCUREMENT_WEBHOOK_URL,

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crowd } from './stock/http';
+import { checkoutHold, crowd } from './stock/http';
 import { deletePrefix, redisClient, testPrefix } from './stock/redis';
 import { redisUrl, startTestServer, type TestServer } from './support';
 import { waitFor } from './support/process';
@@ -98,20 +98,7 @@ function flashSale(mode: 'postgres' | 'redis') {
       expect(await invariant(sku)).toMatchObject({ held: UNITS, available: 0, sold: before.sold });
 
       // Step 3: every holder checks out at once.
-      const orders = await Promise.all(
-        granted.map((g) =>
-          client.send(
-            'POST',
-            '/v1/orders',
-            {
-              holderId: g.body.holderId,
-              holdIds: [g.body.holdId],
-              payment: { method: 'card', reference: `psp-${g.body.holdId}` },
-            },
-            { 'idempotency-key': `order-${g.body.holdId}` },
-          ),
-        ),
-      );
+      const orders = await Promise.all(granted.map((g) => checkoutHold(client, g)));
       expect(orders.map((o) => o.status)).toEqual(Array(UNITS).fill(201));
       expect(new Set(orders.map((o) => o.body.orderId)).size).toBe(UNITS);
       const placed = await server.db.pool.query(

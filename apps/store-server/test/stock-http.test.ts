@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTillClient } from '../src/client';
 import { startTestServer, type TestServer } from './support';
 
 describe('stock, holds and orders over HTTP (Postgres mode)', () => {
@@ -214,11 +215,7 @@ describe('stock, holds and orders over HTTP (Postgres mode)', () => {
   it('places an order once per idempotency key, priced from the held lines', async () => {
     const sku = await freshSku(5);
     const hold = await (await json('POST', '/v1/holds', { sku, qty: 2, holderId: 'buyer-7' })).json();
-    const { rows } = await server.db.pool.query<{ base_price: string }>(
-      'SELECT base_price::text FROM products WHERE sku = $1',
-      [sku],
-    );
-    const unit = Number(rows[0]?.base_price);
+    const cart = await (await json('POST', '/v1/carts/price', { lines: [{ sku, qty: 2 }] })).json();
     const key = uuidv7();
     const body = { holderId: 'buyer-7', holdIds: [hold.holdId], payment: { method: 'card', reference: 'psp-123' } };
 
@@ -241,11 +238,16 @@ describe('stock, holds and orders over HTTP (Postgres mode)', () => {
       status: 'placed',
       currency: 'USD',
       lines: [{ lineNo: 1, sku, qty: 2, holdId: hold.holdId }],
-      pricing: { source: 'base-prices' },
+      pricing: { source: 'pricing-service', rulesSnapshot: cart.rulesSnapshot },
     });
-    expect(Number(orderA.subtotal.amount)).toBeCloseTo(unit * 2, 2);
-    expect(Number(orderA.total.amount)).toBeCloseTo(Number(orderA.subtotal.amount) + Number(orderA.tax.amount), 2);
-    expect(orderA.total.amount).toMatch(/^\d+\.\d{2}$/);
+    // Priced by the pricing service exactly as the same cart is priced by POST /v1/carts/price.
+    expect(orderA.lines[0]).toMatchObject({
+      unitPrice: { amount: cart.lines[0].unitPrice, currency: 'USD' },
+      lineTotal: { amount: cart.lines[0].total, currency: 'USD' },
+      tax: { amount: cart.lines[0].tax, currency: 'USD' },
+    });
+    expect(orderA.total).toEqual({ amount: cart.totals.total, currency: 'USD' });
+    expect(orderA.tax).toEqual({ amount: cart.totals.tax, currency: 'USD' });
 
     const reused = await json(
       'POST',
@@ -268,6 +270,47 @@ describe('stock, holds and orders over HTTP (Postgres mode)', () => {
     const again = await json('POST', '/v1/orders', body, { headers: { 'idempotency-key': uuidv7() } });
     expect(again.status).toBe(409);
     expect((await again.json()).error.code).toBe('NO_HOLD');
+  });
+
+  it('prices an order for the customer, coupons and currency the shopper priced the cart with', async () => {
+    const { rows } = await server.db.pool.query<{ sku: string }>(
+      `SELECT sku FROM products WHERE category_id = 'home' ORDER BY sku DESC LIMIT 1`,
+    );
+    const sku = rows[0]?.sku as string;
+    await json(
+      'POST',
+      '/v1/stock/adjustments',
+      { adjustmentId: uuidv7(), kind: 'count', lines: [{ sku, onHand: 9 }] },
+      { role: 'manager' },
+    );
+    const hold = await (await json('POST', '/v1/holds', { sku, qty: 3, holderId: 'demo-ada' })).json();
+    const shopper = { customerId: 'demo-ada', coupons: ['SAVE10'], currency: 'EUR' };
+    const cart = await (await json('POST', '/v1/carts/price', { lines: [{ sku, qty: 3 }], ...shopper })).json();
+    expect(cart.currency).toBe('EUR');
+    expect(Number(cart.totals.discount)).toBeGreaterThan(0);
+    const res = await json(
+      'POST',
+      '/v1/orders',
+      {
+        holderId: 'demo-ada',
+        holdIds: [hold.holdId],
+        payment: { method: 'card', reference: 'psp-eur', amount: { amount: cart.totals.total, currency: 'EUR' } },
+        ...shopper,
+      },
+      { headers: { 'idempotency-key': uuidv7() } },
+    );
+    expect(res.status).toBe(201);
+    const order = await res.json();
+    expect(order).toMatchObject({
+      currency: 'EUR',
+      total: { amount: cart.totals.total, currency: 'EUR' },
+      discount: { amount: cart.totals.discount, currency: 'EUR' },
+      pricing: {
+        source: 'pricing-service',
+        ratesSnapshot: { id: cart.ratesSnapshot.id },
+        customer: { id: 'demo-ada' },
+      },
+    });
   });
 
   it('refuses a payment that does not match the total, and keeps the holds', async () => {
@@ -337,6 +380,24 @@ describe('stock, holds and orders over HTTP (Postgres mode)', () => {
     expect(await store.json()).toEqual({ holdMinutes: 20, paymentExtensionMinutes: 10, maxPerHolder: null });
     expect((await json('PATCH', '/v1/stock/settings', { holdMinutes: -1 }, { role: 'manager' })).status).toBe(400);
     await json('PATCH', '/v1/stock/settings', { holdMinutes: 15 }, { role: 'manager' });
+  });
+
+  it('is reachable through the typed API client, with the same answers', async () => {
+    const sku = await freshSku(4);
+    const api = createTillClient({ baseUrl: server.url, apiKey: server.keys.storefront });
+    const hold = await api.holds.create({ body: { sku, qty: 3, holderId: 'typed-1' } });
+    expect(hold).toMatchObject({ sku, qty: 3, state: 'active' });
+    expect(await api.stock.availability({ params: { sku } })).toEqual({ sku, onHand: 4, held: 3, available: 1 });
+    await expect(api.holds.create({ body: { sku, qty: 2, holderId: 'typed-2' } })).rejects.toMatchObject({
+      status: 409,
+      code: 'NOT_ENOUGH',
+      details: { available: 1 },
+    });
+    const order = await api.orders.place({
+      idempotencyKey: uuidv7(),
+      body: { holderId: 'typed-1', holdIds: [hold.holdId], payment: { method: 'cash', reference: 'till-7' } },
+    });
+    expect(await api.orders.get({ params: { orderId: order.orderId } })).toEqual(order);
   });
 
   it('documents the routes in the OpenAPI document', async () => {

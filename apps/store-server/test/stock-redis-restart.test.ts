@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { crowd, type JsonResponse } from './stock/http';
+import { checkoutHold, crowd, type JsonResponse } from './stock/http';
 import { type OwnRedis, startOwnRedis } from './stock/redis-server';
 import { freePort, redisUrl, startTestServer, type TestServer } from './support';
 import { waitFor } from './support/process';
@@ -55,20 +55,7 @@ describe.skipIf(!redisUrl())('Redis killed in the middle of a sale', () => {
       return answers;
     };
     const checkout = async (holds: JsonResponse[]) => {
-      const placed = await Promise.all(
-        holds.map((g) =>
-          shoppers.send(
-            'POST',
-            '/v1/orders',
-            {
-              holderId: g.body.holderId,
-              holdIds: [g.body.holdId],
-              payment: { method: 'card', reference: `p-${g.body.holdId}` },
-            },
-            { 'idempotency-key': `k-${g.body.holdId}` },
-          ),
-        ),
-      );
+      const placed = await Promise.all(holds.map((g) => checkoutHold(shoppers, g, 'k')));
       for (const o of placed) if (o.status === 201) orders.push(o);
       return placed;
     };

@@ -3,8 +3,11 @@ import { cartEndpoints } from './carts';
 import { catalogEndpoints } from './catalog';
 import { customerEndpoints } from './customers';
 import { exchangeRateEndpoints } from './exchange-rates';
+import { holdEndpoints } from './holds';
+import { orderEndpoints } from './orders';
 import { priceListEndpoints } from './price-lists';
 import { ruleEndpoints } from './rules';
+import { stockEndpoints } from './stock';
 
 /**
  * Every endpoint of the public API, grouped as the typed client exposes them
@@ -18,6 +21,9 @@ export const tillApi = {
   priceLists: priceListEndpoints,
   customers: customerEndpoints,
   exchangeRates: exchangeRateEndpoints,
+  holds: holdEndpoints,
+  orders: orderEndpoints,
+  stock: stockEndpoints,
 };
 
 export * from './campaigns';
@@ -27,5 +33,8 @@ export * from './common';
 export * from './customers';
 export * from './endpoint';
 export * from './exchange-rates';
+export * from './holds';
+export * from './orders';
 export * from './price-lists';
 export * from './rules';
+export * from './stock';

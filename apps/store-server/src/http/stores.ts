@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { MANAGER_UP, storeOf } from '../auth/plugin';
+import { MANAGER_UP, STOREFRONT_UP, storeOf } from '../auth/plugin';
 import { notFound } from '../errors';
 import { errorSchema, storeIdSchema } from './schemas';
 
@@ -43,6 +43,8 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
   app.get(
     '/v1/stores',
     {
+      // Any key may read its own store (a terminal needs its currency, zone and tax mode).
+      config: { roles: STOREFRONT_UP },
       schema: {
         tags: ['stores'],
         summary: 'Stores served here',

@@ -62,7 +62,7 @@ export async function deliverLowStockAlerts(db: pg.Pool, options: WebhookOptions
       const failures = alert.attempts + 1;
       await client.query(
         `UPDATE low_stock_alerts
-         SET attempts = $2, last_error = $3, delivery = CASE WHEN $2 >= $4 THEN 'failed' ELSE 'pending' END,
+         SET attempts = $2::int, last_error = $3, delivery = CASE WHEN $2::int >= $4::int THEN 'failed' ELSE 'pending' END,
              next_attempt_at = now() + $5 * interval '1 millisecond'
          WHERE id = $1`,
         [alert.id, failures, error, MAX_WEBHOOK_ATTEMPTS, webhookBackoffMs(failures)],

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import Decimal from 'decimal.js';
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { appendEvents } from '../db/events';
@@ -8,9 +7,9 @@ import { AppError } from '../errors';
 import type { Clock, HoldState, Refusal, StockAuthority } from '../stock/authority';
 import { holdProblem } from '../stock/refusals';
 import { loadOrder, type Order, type Payment } from './orders';
-import { minorUnitDigits, priceOrderLines } from './pricing';
+import { minorUnitDigits, type OrderPricingOptions, type PricedOrder, type PriceOrder, paysTotal } from './pricing';
 
-export interface PlaceOrderRequest {
+export interface PlaceOrderRequest extends OrderPricingOptions {
   storeId: string;
   holderId: string;
   holdIds: string[];
@@ -23,6 +22,8 @@ export interface CheckoutDeps {
   db: pg.Pool;
   authority: StockAuthority;
   clock: Clock;
+  /** Prices the order's lines (the pricing service). */
+  price: PriceOrder;
   /** Called when applying the authority feed after the commit fails (the order stands; the feed is retried). */
   onFeedError?: (error: unknown) => void;
 }
@@ -85,51 +86,91 @@ export async function placeOrder(
       fields: [{ field: 'body.holdIds', problem: 'a hold appears twice' }],
     });
   }
-  const requestHash = hashOf({ holderId: request.holderId, holdIds: [...holdIds].sort(), payment: request.payment });
-  const earlier = await loadOrder(
-    deps.db,
-    request.storeId,
-    { idempotencyKey: request.idempotencyKey },
-    minorUnitDigits,
-  );
-  if (earlier) return { order: sameRequestOrThrow(earlier, requestHash, request.idempotencyKey), replayed: true };
+  const requestHash = hashOf({
+    holderId: request.holderId,
+    holdIds: [...holdIds].sort(),
+    payment: request.payment,
+    customerId: request.customerId ?? null,
+    coupons: request.coupons ?? [],
+    currency: request.currency ?? null,
+  });
+  const byKey = () => loadOrder(deps.db, request.storeId, { idempotencyKey: request.idempotencyKey }, minorUnitDigits);
+  const replay = async () => {
+    const found = await byKey();
+    return found && { order: sameRequestOrThrow(found, requestHash, request.idempotencyKey), replayed: true };
+  };
+  const earlier = await replay();
+  if (earlier) return earlier;
 
   // Redis mode: every hold decided so far must be in PostgreSQL before the checkout reads them.
   await deps.authority.flush();
-  const orderId = uuidv7();
-  const placed = await inTransaction(deps.db, async (client) => {
-    const inserted = await client.query(
-      `INSERT INTO orders (id, store_id, holder_id, idempotency_key, request_hash, currency, subtotal, tax, total, payment)
-       SELECT $1, s.id, $3, $4, $5, s.currency, 0, 0, 0, $6 FROM stores s WHERE s.id = $2
-       ON CONFLICT (store_id, idempotency_key) DO NOTHING`,
-      [
-        orderId,
-        request.storeId,
-        request.holderId,
-        request.idempotencyKey,
-        requestHash,
-        JSON.stringify(request.payment),
-      ],
-    );
-    // The same key was used by a request that committed while this one waited: answer with its order.
-    if (inserted.rowCount === 0) return undefined;
-    return checkoutHolds(client, deps.clock(), orderId, request, holdIds);
-  });
-  if (!placed) {
-    const other = await loadOrder(
-      deps.db,
-      request.storeId,
-      { idempotencyKey: request.idempotencyKey },
-      minorUnitDigits,
-    );
-    if (!other) throw new Error('an order with this idempotency key vanished');
-    return { order: sameRequestOrThrow(other, requestHash, request.idempotencyKey), replayed: true };
+  for (let attempt = 1; ; attempt++) {
+    const orderId = uuidv7();
+    let outcome: 'placed' | 'replay' | 'changed';
+    try {
+      // Priced from the holds as they are now; the transaction converts them only if they are still so.
+      const seen = await readHolds(deps.db, request.storeId, holdIds);
+      const problems = holdProblems(holdIds, seen, request.holderId, deps.clock());
+      if (problems.length > 0) refuse(problems);
+      const byId = new Map(seen.map((h) => [h.id, h]));
+      const lines = holdIds.map((id) => ({ sku: byId.get(id)?.sku as string, qty: byId.get(id)?.qty as number }));
+      const priced = await deps.price(request.storeId, lines, request);
+      if (request.payment.amount && !paysTotal(request.payment.amount, priced)) {
+        throw new AppError(
+          409,
+          'PAYMENT_MISMATCH',
+          `The payment of ${request.payment.amount.amount} ${request.payment.amount.currency} does not match the order total of ${priced.total} ${priced.currency}`,
+          { total: { amount: priced.total, currency: priced.currency } },
+        );
+      }
+      outcome = await inTransaction(deps.db, async (client) => {
+        const inserted = await client.query(
+          `INSERT INTO orders (id, store_id, holder_id, idempotency_key, request_hash, currency, subtotal, tax, total, payment)
+           SELECT $1, s.id, $3, $4, $5, $7, 0, 0, 0, $6 FROM stores s WHERE s.id = $2
+           ON CONFLICT (store_id, idempotency_key) DO NOTHING`,
+          [
+            orderId,
+            request.storeId,
+            request.holderId,
+            request.idempotencyKey,
+            requestHash,
+            JSON.stringify(request.payment),
+            priced.currency,
+          ],
+        );
+        // The same key was used by a request that committed while this one waited: answer with its order.
+        if (inserted.rowCount === 0) return 'replay';
+        return checkoutHolds(client, deps.clock(), orderId, request, holdIds, priced);
+      });
+    } catch (error) {
+      // A request with the same key may have converted these holds first: answer with its order.
+      const first = error instanceof AppError && error.statusCode === 409 ? await replay() : undefined;
+      if (first) return first;
+      throw error;
+    }
+    if (outcome === 'replay') {
+      const first = await replay();
+      if (!first) throw new Error('an order with this idempotency key vanished');
+      return first;
+    }
+    if (outcome === 'changed') {
+      if (attempt < 3) continue;
+      throw new AppError(409, 'HOLDS_CHANGED', 'The holds changed while the order was being placed; try again');
+    }
+    await deps.authority.applyFeed().catch((error) => deps.onFeedError?.(error));
+    const order = await loadOrder(deps.db, request.storeId, { orderId }, minorUnitDigits);
+    if (!order) throw new Error(`order ${orderId} was committed but cannot be read`);
+    return { order: order.order, replayed: false };
   }
-  await deps.authority.applyFeed().catch((error) => deps.onFeedError?.(error));
-  const order = await loadOrder(deps.db, request.storeId, { orderId }, minorUnitDigits);
-  if (!order) throw new Error(`order ${orderId} was committed but cannot be read`);
-  return { order: order.order, replayed: false };
 }
+
+const readHolds = async (db: pg.Pool | pg.PoolClient, storeId: string, holdIds: string[]) =>
+  (
+    await db.query<HoldCheckRow>(
+      `SELECT id, sku, holder_id, qty, state, expires_at, end_reason FROM holds WHERE store_id = $1 AND id = ANY($2::uuid[])`,
+      [storeId, holdIds],
+    )
+  ).rows;
 
 function sameRequestOrThrow(found: { order: Order; requestHash: string }, requestHash: string, key: string): Order {
   if (found.requestHash !== requestHash) {
@@ -143,24 +184,17 @@ function sameRequestOrThrow(found: { order: Order; requestHash: string }, reques
   return found.order;
 }
 
+/** Inside the order's transaction: the holds become the order's, their units sold. 'changed' rolls back. */
 async function checkoutHolds(
   client: pg.PoolClient,
   now: number,
   orderId: string,
   request: PlaceOrderRequest,
   holdIds: string[],
-): Promise<true> {
-  const readHolds = () =>
-    client.query<HoldCheckRow>(
-      `SELECT id, sku, holder_id, qty, state, expires_at, end_reason FROM holds WHERE store_id = $1 AND id = ANY($2::uuid[])`,
-      [request.storeId, holdIds],
-    );
-  const seen = await readHolds();
-  const problems = holdProblems(holdIds, seen.rows, request.holderId, now);
-  if (problems.length > 0) refuse(problems);
-
+  priced: PricedOrder,
+): Promise<'placed' | 'changed'> {
   // Lock order as everywhere: stock_levels rows (in SKU order), then holds.
-  const skus = [...new Set(seen.rows.map((r) => r.sku))].sort();
+  const skus = [...new Set(priced.lines.map((l) => l.sku))].sort();
   await client.query(
     `SELECT 1 FROM stock_levels WHERE store_id = $1 AND sku = ANY($2::text[]) ORDER BY sku FOR UPDATE`,
     [request.storeId, skus],
@@ -171,28 +205,15 @@ async function checkoutHolds(
      RETURNING id, sku, qty, stock_hold_payload(holds.*) AS payload`,
     [request.storeId, holdIds, request.holderId, orderId, new Date(now), `Became order ${orderId}`],
   );
-  if (converted.rowCount !== holdIds.length)
-    refuse(holdProblems(holdIds, (await readHolds()).rows, request.holderId, now));
-
-  const byId = new Map(converted.rows.map((r) => [r.id, r]));
-  const ordered = holdIds.map((id) => {
-    const row = byId.get(id);
-    if (!row) throw new Error(`hold ${id} was converted but not returned`);
-    return row;
-  });
-  const priced = await priceOrderLines(client, request.storeId, ordered);
-  if (request.payment.amount) {
-    const paid = request.payment.amount;
-    if (paid.currency !== priced.currency || !new Decimal(paid.amount).equals(priced.total)) {
-      const total = priced.total.toFixed(minorUnitDigits(priced.currency));
-      throw new AppError(
-        409,
-        'PAYMENT_MISMATCH',
-        `The payment of ${paid.amount} ${paid.currency} does not match the order total of ${total} ${priced.currency}`,
-        { total: { amount: total, currency: priced.currency } },
-      );
-    }
+  if (converted.rowCount !== holdIds.length) {
+    const problems = holdProblems(holdIds, await readHolds(client, request.storeId, holdIds), request.holderId, now);
+    if (problems.length > 0) refuse(problems);
+    return 'changed';
   }
+  const byId = new Map(converted.rows.map((r) => [r.id, r]));
+  const ordered = holdIds.map((id) => byId.get(id) as (typeof converted.rows)[number]);
+  // Priced as they were read; a hold changed since then means pricing again.
+  if (ordered.some((h, i) => h.sku !== priced.lines[i]?.sku || h.qty !== priced.lines[i]?.qty)) return 'changed';
 
   for (const sku of skus) {
     const lines = ordered.filter((r) => r.sku === sku);
@@ -206,19 +227,19 @@ async function checkoutHolds(
   }
   await client.query(
     `INSERT INTO order_lines (order_id, line_no, sku, name, qty, unit_price, discount, line_total, tax, hold_id)
-     SELECT $1, n, s, nm, q, up, d, lt, t, h
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::int[], $6::numeric[], $7::numeric[], $8::numeric[], $9::numeric[], $10::uuid[])
-       AS x(n, s, nm, q, up, d, lt, t, h)`,
+     SELECT $1, n, x.s, p.name, q, up, d, lt, t, h
+     FROM unnest($2::int[], $3::text[], $4::int[], $5::numeric[], $6::numeric[], $7::numeric[], $8::numeric[], $9::uuid[])
+       AS x(n, s, q, up, d, lt, t, h)
+     JOIN products p ON p.sku = x.s`,
     [
       orderId,
       priced.lines.map((_, i) => i + 1),
       priced.lines.map((l) => l.sku),
-      priced.lines.map((l) => l.name),
       priced.lines.map((l) => l.qty),
-      priced.lines.map((l) => l.unitPrice.toString()),
-      priced.lines.map((l) => l.discount.toString()),
-      priced.lines.map((l) => l.lineTotal.toString()),
-      priced.lines.map((l) => l.tax.toString()),
+      priced.lines.map((l) => l.unitPrice),
+      priced.lines.map((l) => l.discount),
+      priced.lines.map((l) => l.lineTotal),
+      priced.lines.map((l) => l.tax),
       ordered.map((r) => r.id),
     ],
   );
@@ -227,10 +248,10 @@ async function checkoutHolds(
     [
       orderId,
       priced.currency,
-      priced.subtotal.toString(),
-      priced.discount.toString(),
-      priced.tax.toString(),
-      priced.total.toString(),
+      priced.subtotal,
+      priced.discount,
+      priced.tax,
+      priced.total,
       JSON.stringify(priced.pricing),
     ],
   );
@@ -239,5 +260,5 @@ async function checkoutHolds(
     ...ordered.map((r) => ({ storeId: request.storeId, type: 'hold.converted', payload: r.payload })),
     { storeId: request.storeId, type: 'order.placed', payload: { ...order?.order } },
   ]);
-  return true;
+  return 'placed';
 }

@@ -1,26 +1,32 @@
 import Decimal from 'decimal.js';
-import type pg from 'pg';
+import type { PricedCartBody } from '../api/carts';
+import type { PriceCartInput, PricingService } from '../pricing/service';
 
-export interface PricedLine {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPrice: Decimal;
-  discount: Decimal;
-  lineTotal: Decimal;
-  tax: Decimal;
-}
-
+/** An order's lines and totals as the pricing service priced them (amounts in `currency`). */
 export interface PricedOrder {
   currency: string;
-  lines: PricedLine[];
-  subtotal: Decimal;
-  discount: Decimal;
-  tax: Decimal;
-  total: Decimal;
-  /** How the order was priced, stored with it for the audit trail. */
+  lines: Array<{ sku: string; qty: number; unitPrice: string; discount: string; lineTotal: string; tax: string }>;
+  subtotal: string;
+  discount: string;
+  tax: string;
+  total: string;
+  /** How the order was priced (rules and rates snapshots, currency and why), kept with it. */
   pricing: Record<string, unknown>;
 }
+
+/** What the shopper's cart was priced with, beside its lines. */
+export interface OrderPricingOptions {
+  customerId?: string | undefined;
+  coupons?: readonly string[] | undefined;
+  currency?: string | undefined;
+  clientIp?: string | undefined;
+}
+
+export type PriceOrder = (
+  storeId: string,
+  lines: ReadonlyArray<{ sku: string; qty: number }>,
+  options: OrderPricingOptions,
+) => Promise<PricedOrder>;
 
 /** Digits after the point of a currency's minor unit (USD 2, JPY 0, KWD 3), from ICU. */
 export function minorUnitDigits(currency: string): number {
@@ -28,63 +34,57 @@ export function minorUnitDigits(currency: string): number {
 }
 
 /**
- * Prices the lines of an order from the products' base prices and tax rates.
- *
- * TODO(pricing service): once `apps/store-server/src/pricing/` (the pricing helper's work on
- * issue 5, built on @till/engine) is on main, price orders through it instead, so that an
- * order gets the same price lists, promotions and rates snapshot as `POST /v1/carts/price`.
- *
- * Rounding: each line total and line tax is rounded half-up to the currency's minor unit; the
- * order's totals are the sums of the lines, so lines always add up to the total exactly.
+ * Prices an order's lines with the pricing service (`app.pricing`), exactly as `POST
+ * /v1/carts/price` prices the same cart: one consistent rules snapshot, the customer's
+ * segments, coupons, the currency and its rates snapshot; the order keeps which ones.
  */
-export async function priceOrderLines(
-  client: pg.PoolClient,
-  storeId: string,
-  lines: ReadonlyArray<{ sku: string; qty: number }>,
-): Promise<PricedOrder> {
-  const { rows } = await client.query<{
-    sku: string;
-    name: string;
-    base_price: string;
-    currency: string;
-    tax_rate: string;
-    tax_included: boolean;
-    store_currency: string;
-  }>(
-    `SELECT p.sku, p.name, p.base_price::text, p.currency, p.tax_rate::text, s.tax_included, s.currency AS store_currency
-     FROM products p CROSS JOIN stores s WHERE s.id = $1 AND p.sku = ANY($2::text[])`,
-    [storeId, lines.map((l) => l.sku)],
-  );
-  const bySku = new Map(rows.map((r) => [r.sku, r]));
-  const currency = rows[0]?.store_currency ?? 'USD';
-  const digits = minorUnitDigits(currency);
-  const round = (d: Decimal) => d.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
-  const priced = lines.map((line): PricedLine => {
-    const product = bySku.get(line.sku);
-    if (!product) throw new Error(`Product ${line.sku} has no price`);
-    if (product.currency !== currency) {
-      throw new Error(`Product ${line.sku} is priced in ${product.currency}, the store sells in ${currency}`);
-    }
-    const unitPrice = new Decimal(product.base_price);
-    const rate = new Decimal(product.tax_rate);
-    const lineTotal = round(unitPrice.times(line.qty));
-    // Tax included: the price already contains it; otherwise it is added on top.
-    const tax = product.tax_included
-      ? round(lineTotal.minus(lineTotal.dividedBy(rate.plus(1))))
-      : round(lineTotal.times(rate));
-    return { sku: line.sku, name: product.name, qty: line.qty, unitPrice, discount: new Decimal(0), lineTotal, tax };
-  });
-  const sum = (pick: (l: PricedLine) => Decimal) => priced.reduce((acc, l) => acc.plus(pick(l)), new Decimal(0));
-  const subtotal = sum((l) => l.lineTotal);
-  const tax = sum((l) => l.tax);
-  const taxIncluded = rows[0]?.tax_included ?? false;
-  return {
-    currency,
-    lines: priced,
-    subtotal,
-    discount: new Decimal(0),
-    tax,
-    total: taxIncluded ? subtotal : subtotal.plus(tax),
-    pricing: { source: 'base-prices', taxIncluded },
+export function orderPricer(pricing: PricingService): PriceOrder {
+  return async (storeId, lines, options) => {
+    const input: PriceCartInput = {
+      storeId,
+      lines,
+      customer: options.customerId ? { id: options.customerId } : undefined,
+      coupons: options.coupons ?? [],
+      currency: options.currency,
+      clientIp: options.clientIp,
+      channel: 'online',
+      fieldPrefix: 'body.',
+    };
+    return toPricedOrder(await pricing.priceCart(input));
   };
 }
+
+export function toPricedOrder(cart: PricedCartBody): PricedOrder {
+  const tax = cart.totals.tax;
+  return {
+    currency: cart.currency,
+    lines: cart.lines.map((l) => ({
+      sku: l.sku,
+      qty: l.qty,
+      unitPrice: l.unitPrice,
+      discount: l.discount,
+      lineTotal: l.total,
+      tax: l.tax,
+    })),
+    subtotal: cart.totals.subtotal,
+    discount: cart.totals.discount,
+    tax,
+    total: cart.totals.total,
+    pricing: {
+      source: 'pricing-service',
+      currency: cart.currency,
+      currencySource: cart.currencySource,
+      rulesSnapshot: cart.rulesSnapshot,
+      ratesSnapshot: cart.ratesSnapshot,
+      pricedAt: cart.pricedAt,
+      taxIncluded: cart.taxIncluded,
+      rulesUsed: cart.rulesUsed,
+      customer: cart.customer,
+      explanations: cart.explanations.applied.map((a) => a.text),
+    },
+  };
+}
+
+/** True when a payment's amount is the order total (same currency, same value). */
+export const paysTotal = (paid: { amount: string; currency: string }, priced: PricedOrder) =>
+  paid.currency === priced.currency && new Decimal(paid.amount).equals(priced.total);

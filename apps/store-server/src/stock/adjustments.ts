@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { ADJUSTMENT_KINDS } from '../api/stock';
 import { appendEvents } from '../db/events';
 import { inTransaction } from '../db/pool';
 import { AppError } from '../errors';
 import type { HoldTaken } from './sales';
 
-export const ADJUSTMENT_KINDS = ['receipt', 'shrinkage', 'correction', 'count', 'erp_import'] as const;
 export type AdjustmentKind = (typeof ADJUSTMENT_KINDS)[number];
+export { ADJUSTMENT_KINDS };
 
 /** A line moves on hand by `delta` (receipt > 0, shrinkage < 0, correction either) or sets it (`onHand`: count, ERP import). */
 export interface AdjustmentLine {

@@ -1,4 +1,6 @@
 import type pg from 'pg';
+import type { z } from 'zod';
+import { stockSettingsSchema } from '../api/stock';
 import { appendEvents } from '../db/events';
 import { inTransaction } from '../db/pool';
 
@@ -126,4 +128,66 @@ export async function updateSkuSettings(
     await appendEvents(client, [{ storeId, type: 'stock.settings_changed', payload: { storeId, ...level } }]);
     return level;
   });
+}
+
+/** Merges a store's hold settings into `stores.settings`, with an event; returns them all, defaults filled in. */
+export async function updateStoreStockSettings(
+  db: pg.Pool,
+  storeId: string,
+  patch: Partial<z.input<typeof stockSettingsSchema>>,
+): Promise<z.output<typeof stockSettingsSchema>> {
+  const settings = await inTransaction(db, async (client) => {
+    const updated = await client.query<{ settings: Record<string, unknown> }>(
+      `UPDATE stores SET settings = settings || $2::jsonb WHERE id = $1 RETURNING settings`,
+      [storeId, JSON.stringify(patch)],
+    );
+    const all = updated.rows[0]?.settings ?? {};
+    await appendEvents(client, [{ storeId, type: 'store.stock_settings_changed', payload: { storeId, ...all } }]);
+    return all;
+  });
+  return stockSettingsSchema.parse(
+    Object.fromEntries(Object.entries(settings).filter(([k]) => k in stockSettingsSchema.shape)),
+  );
+}
+
+export interface LowStockAlert {
+  alertId: number;
+  sku: string;
+  name: string;
+  available: number;
+  threshold: number;
+  at: string;
+  delivery: 'pending' | 'delivered' | 'failed' | 'not_configured';
+  attempts: number;
+  lastError: string | null;
+}
+
+/** The newest low-stock alerts of a store, with their delivery to the procurement webhook. */
+export async function listLowStockAlerts(db: pg.Pool, storeId: string, limit: number): Promise<LowStockAlert[]> {
+  const { rows } = await db.query<{
+    id: string;
+    sku: string;
+    name: string;
+    available: string;
+    threshold: number;
+    at: Date;
+    delivery: LowStockAlert['delivery'];
+    attempts: number;
+    last_error: string | null;
+  }>(
+    `SELECT a.id, a.sku, p.name, a.available, a.threshold, a.at, a.delivery, a.attempts, a.last_error
+     FROM low_stock_alerts a JOIN products p USING (sku) WHERE a.store_id = $1 ORDER BY a.id DESC LIMIT $2`,
+    [storeId, limit],
+  );
+  return rows.map((r) => ({
+    alertId: Number(r.id),
+    sku: r.sku,
+    name: r.name,
+    available: Number(r.available),
+    threshold: r.threshold,
+    at: r.at.toISOString(),
+    delivery: r.delivery,
+    attempts: r.attempts,
+    lastError: r.last_error,
+  }));
 }

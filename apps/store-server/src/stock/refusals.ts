@@ -1,4 +1,4 @@
-import type { Hold, HoldResult, HoldState, Refusal, RefusalCode } from './authority';
+import type { Hold, HoldResult, Refusal, RefusalCode } from './authority';
 
 /** A refusal's numbers, as the SQL functions and Lua scripts return them. */
 export type RefusalFacts = Omit<Refusal, 'message'>;
@@ -35,18 +35,7 @@ export function describeRefusal(facts: RefusalFacts): Refusal {
 }
 
 /** The hold.* payload shape written by SQL (stock_hold_payload) and by the Redis persister. */
-export interface HoldPayload {
-  holdId: string;
-  storeId: string;
-  sku: string;
-  holderId: string;
-  cartId: string | null;
-  qty: number;
-  state: HoldState;
-  expiresAt: string;
-  reason: string | null;
-  orderId: string | null;
-}
+export type HoldPayload = Omit<Hold, 'expiresAt'> & { expiresAt: string };
 
 export function holdFromPayload(p: HoldPayload): Hold {
   return {

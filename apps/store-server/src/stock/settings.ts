@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { z } from 'zod';
+import { stockSettingsSchema } from '../api/stock';
 import type { Clock } from './authority';
 
 /** A store's stock settings, from `stores.settings` (keys below), with their defaults. */
@@ -13,20 +13,6 @@ export interface StockSettings {
 }
 
 const MINUTE = 60_000;
-
-export const stockSettingsSchema = z.object({
-  holdMinutes: z
-    .number()
-    .positive()
-    .max(7 * 24 * 60)
-    .default(15),
-  paymentExtensionMinutes: z
-    .number()
-    .positive()
-    .max(24 * 60)
-    .default(10),
-  maxPerHolder: z.number().int().positive().max(1_000_000).nullable().default(null),
-});
 
 export function parseStockSettings(settings: unknown): StockSettings {
   const source = typeof settings === 'object' && settings !== null ? settings : {};

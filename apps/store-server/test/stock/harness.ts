@@ -2,6 +2,8 @@ import { v7 as uuidv7 } from 'uuid';
 import { expect } from 'vitest';
 import { inTransaction } from '../../src/db/pool';
 import { placeOrder } from '../../src/orders/checkout';
+import { orderPricer, type PriceOrder } from '../../src/orders/pricing';
+import { PricingService } from '../../src/pricing/service';
 import { applyAdjustment } from '../../src/stock/adjustments';
 import type { Availability, StockAuthority } from '../../src/stock/authority';
 import { updateSkuSettings } from '../../src/stock/levels';
@@ -31,8 +33,12 @@ export interface StockHarness {
 export class StockDriver {
   private nextSku = 0;
   private skus: string[] = [];
+  /** Orders are priced by the real pricing service. */
+  private readonly price: PriceOrder;
 
-  constructor(readonly h: StockHarness) {}
+  constructor(readonly h: StockHarness) {
+    this.price = orderPricer(new PricingService(h.db.pool, undefined));
+  }
 
   async init() {
     const { rows } = await this.h.db.pool.query<{ sku: string }>(`SELECT sku FROM products ORDER BY sku`);
@@ -73,7 +79,7 @@ export class StockDriver {
 
   checkout(holderId: string, holdIds: string[], idempotencyKey = uuidv7()) {
     return placeOrder(
-      { db: this.h.db.pool, authority: this.h.authority, clock: this.h.clock.read },
+      { db: this.h.db.pool, authority: this.h.authority, clock: this.h.clock.read, price: this.price },
       {
         storeId: STORE,
         holderId,

@@ -47,3 +47,17 @@ export function crowd(baseUrl: string, key: string, connections = 256) {
     });
   return { send, close: () => agent.destroy() };
 }
+
+/** The holder of a granted hold (a 201 answer of POST /v1/holds) places an order for it, with a key made from it. */
+export function checkoutHold(client: ReturnType<typeof crowd>, granted: JsonResponse, keyPrefix = 'order') {
+  return client.send(
+    'POST',
+    '/v1/orders',
+    {
+      holderId: granted.body.holderId,
+      holdIds: [granted.body.holdId],
+      payment: { method: 'card', reference: `psp-${granted.body.holdId}` },
+    },
+    { 'idempotency-key': `${keyPrefix}-${granted.body.holdId}` },
+  );
+}

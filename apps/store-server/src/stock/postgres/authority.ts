@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type {
   Availability,
@@ -27,27 +27,45 @@ const at = (ms: number) => new Date(ms);
  * Postgres mode (the embedded default): every decision is one call of a SQL function built
  * around one conditional UPDATE of the SKU's stock_levels row (migrations/0011_stock_holds.sql).
  * The row lock orders decisions on a SKU; CHECK constraints make a wrong one impossible.
+ *
+ * Hold decisions go through a pool of their own whose sessions commit without waiting for the
+ * WAL flush (`synchronous_commit=off`): a hold is a soft reservation, and the row lock of a hot
+ * SKU is then held for the UPDATE rather than for a disk flush. A PostgreSQL crash can lose the
+ * last moments of hold decisions (the shopper adds the item again), never consistency: held and
+ * the hold rows commit together under the CHECKs. Checkouts, adjustments and offline sales use
+ * the server's pool and commit synchronously.
  */
 export class PostgresStockAuthority implements StockAuthority {
   readonly mode = 'postgres' as const;
   private readonly db: pg.Pool;
+  /** For hold decisions only (see above). */
+  private readonly decisions: pg.Pool;
   private readonly clock: Clock;
   private readonly settings: StockSettingsCache;
 
   constructor(options: PostgresAuthorityOptions) {
     this.db = options.db;
+    this.decisions = new pg.Pool({
+      ...options.db.options,
+      max: Math.max(2, options.db.options.max ?? 10),
+      options: '-c synchronous_commit=off',
+      application_name: 'till-stock-holds',
+    });
+    this.decisions.on('error', () => {});
     this.clock = options.clock ?? Date.now;
     this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
   }
 
   async start(): Promise<void> {}
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.decisions.end().catch(() => {});
+  }
   async readiness() {
     return { ok: true as const };
   }
 
   private async decide(sql: string, params: unknown[]): Promise<HoldResult> {
-    const { rows } = await this.db.query<{ r: RawHoldResult }>(sql, params);
+    const { rows } = await this.decisions.query<{ r: RawHoldResult }>(sql, params);
     const raw = rows[0]?.r;
     if (!raw) throw new Error('the stock function returned nothing');
     return toHoldResult(raw);
@@ -100,7 +118,7 @@ export class PostgresStockAuthority implements StockAuthority {
 
   async transferHolds(storeId: string, fromHolderId: string, toHolderId: string): Promise<TransferResult> {
     const s = await this.settingsOf(storeId);
-    const { rows } = await this.db.query<{ r: { holds: HoldPayload[]; releasedUnits: number } }>(
+    const { rows } = await this.decisions.query<{ r: { holds: HoldPayload[]; releasedUnits: number } }>(
       `SELECT stock_hold_transfer($1, $2, $3, $4, $5) AS r`,
       [storeId, fromHolderId, toHolderId, at(this.clock()), s.maxPerHolder],
     );
@@ -119,7 +137,9 @@ export class PostgresStockAuthority implements StockAuthority {
   async expireDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const { rows } = await this.db.query<{ n: number }>(`SELECT stock_expire_due($1, 200) AS n`, [at(this.clock())]);
+      const { rows } = await this.decisions.query<{ n: number }>(`SELECT stock_expire_due($1, 200) AS n`, [
+        at(this.clock()),
+      ]);
       const n = rows[0]?.n ?? 0;
       total += n;
       if (n === 0) return total;

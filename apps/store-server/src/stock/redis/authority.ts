@@ -41,6 +41,8 @@ type Phase = 'starting' | 'rebuilding' | 'ready';
 const SWEEP_BATCH = 500;
 /** A hold PostgreSQL still shows as active this long after it expired is looked after from PostgreSQL. */
 const STRAGGLER_GRACE_MS = 30_000;
+/** A hot SKU's hold retries while units it could use are moving between buckets (others win them meanwhile). */
+const MAX_ATTEMPTS = 50;
 const MOVABLE: ReadonlySet<string> = new Set(['SOLD_OUT', 'HELD_BY_OTHERS', 'ALREADY_HOLDS_LAST', 'NOT_ENOUGH']);
 
 const unavailable = (why: string) =>
@@ -91,7 +93,11 @@ export class RedisStockAuthority implements StockAuthority {
   // ---- life cycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
-    if (this.redis.status === 'wait') await this.redis.connect().catch(() => {});
+    if (this.redis.status === 'wait') {
+      // Not reachable yet: start anyway (not ready); the client keeps trying and 'ready' loads the state.
+      const connecting = this.redis.connect().catch(() => {});
+      await Promise.race([connecting, new Promise((r) => setTimeout(r, 5_000).unref())]);
+    }
     await this.ensureLoaded().catch((error) => this.log.warn({ err: error }, 'stock state not loaded yet'));
   }
 
@@ -374,33 +380,54 @@ export class RedisStockAuthority implements StockAuthority {
     qty: number,
     cartId: string,
     onlyHoldId: string,
+    options: { newId?: string; persist?: boolean } = {},
   ): Promise<HoldResult> {
-    const newId = uuidv7();
+    const newId = options.newId ?? uuidv7();
+    let brought = 0;
     for (let attempt = 0; ; attempt++) {
       const now = this.clock();
-      const reply = await this.script('hold_set', loc, [
-        holderId,
-        qty,
-        now,
-        s.holdMs,
-        cartId,
-        newId,
-        s.maxPerHolder ?? 0,
-        onlyHoldId,
-      ]);
+      let reply: ScriptReply;
+      try {
+        reply = await this.script('hold_set', loc, [
+          holderId,
+          qty,
+          now,
+          s.holdMs,
+          cartId,
+          newId,
+          s.maxPerHolder ?? 0,
+          onlyHoldId,
+          brought,
+        ]);
+      } catch (error) {
+        if (brought > 0)
+          this.log.warn(
+            { sku: loc.sku, units: brought },
+            'units in transit between buckets lost until the next rebuild',
+          );
+        throw error;
+      }
       if (reply.s === 'NOT_LOADED') {
         if (attempt > 2 || !(await this.loadOne(loc.storeId, loc.sku))) {
           throw unavailable('the stock state is being rebuilt');
         }
         continue;
       }
+      brought = 0;
       this.recordExpired(loc, list(reply.x));
-      if (reply.s === 'OK' && reply.hold) return this.granted(loc, reply, now);
+      if (reply.s === 'OK' && reply.hold) return this.granted(loc, reply, now, options.persist ?? true);
       const code = (reply.code ?? 'SOLD_OUT') as RefusalCode;
       if (code === 'NO_HOLD' && onlyHoldId) return this.missingHold(loc.storeId, onlyHoldId);
+      const movable = n > 1 && MOVABLE.has(code) && attempt < MAX_ATTEMPTS;
       const need = qty - (reply.youHold ?? 0) - Math.max(0, reply.available ?? 0);
-      if (n > 1 && MOVABLE.has(code) && attempt < 3 && (await this.gather(loc, n, need)) > 0) continue;
+      if (movable) {
+        // The units move straight into the next decision, so nobody can take them on the way.
+        brought = await this.takeFromOthers(loc, n, need);
+        if (brought > 0) continue;
+      }
       const facts = n > 1 && MOVABLE.has(code) ? await this.facts(loc, n, holderId || undefined, reply) : reply;
+      // Units in another bucket's due holds are free again, or others gave some back: try once more.
+      if (movable && (facts.available ?? 0) >= need) continue;
       return {
         ok: false,
         refusal: describeRefusal({
@@ -418,9 +445,11 @@ export class RedisStockAuthority implements StockAuthority {
     }
   }
 
-  private async granted(loc: HoldLocation, reply: ScriptReply, at: number): Promise<HoldResult> {
+  private async granted(loc: HoldLocation, reply: ScriptReply, at: number, persist: boolean): Promise<HoldResult> {
     const h = reply.hold as ScriptHold;
-    if (reply.created) {
+    if (!persist) {
+      // The caller records it.
+    } else if (reply.created) {
       this.persister.push({
         op: 'grant',
         holdId: h.id,
@@ -446,24 +475,34 @@ export class RedisStockAuthority implements StockAuthority {
         at,
       });
     }
-    await this.index(loc, h, reply.created === true);
+    // Not awaited: these go out on the same connection(s) before any later command of this
+    // server, so a change or release of the hold right after the answer still finds it.
+    void this.index(loc, h, reply.created === true);
     return { ok: true, created: reply.created === true, hold: this.holdOf(loc, h) };
   }
 
-  /** Moves up to `need` free units (at least one) from the SKU's other buckets into `loc`'s. */
-  private async gather(loc: HoldLocation, n: number, need: number): Promise<number> {
+  /**
+   * Takes up to `need` free units (at least one) from the SKU's other buckets. They are in
+   * transit (counted nowhere) until the caller adds them to `loc`'s bucket.
+   */
+  private async takeFromOthers(loc: HoldLocation, n: number, need: number): Promise<number> {
     let wanted = Math.max(1, need);
-    let moved = 0;
+    let taken = 0;
     for (let k = 1; k < n && wanted > 0; k++) {
       const from = { ...loc, bucket: (loc.bucket + k) % n };
-      const took = await this.script('free_move', from, ['take', wanted]);
-      const units = took.n ?? 0;
-      if (units <= 0) continue;
-      await this.script('free_move', loc, ['put', units]);
-      moved += units;
-      wanted -= units;
+      const took = await this.script('free_move', from, ['take', wanted, this.clock()]);
+      this.recordExpired(from, list(took.x));
+      taken += took.n ?? 0;
+      wanted -= took.n ?? 0;
     }
-    return moved;
+    return taken;
+  }
+
+  /** Moves up to `need` free units from the SKU's other buckets into `loc`'s. */
+  private async gather(loc: HoldLocation, n: number, need: number): Promise<number> {
+    const taken = await this.takeFromOthers(loc, n, need);
+    if (taken > 0) await this.script('free_move', loc, ['put', taken]);
+    return taken;
   }
 
   /** The facts behind a refusal across every bucket of a hot SKU. */
@@ -586,36 +625,79 @@ export class RedisStockAuthority implements StockAuthority {
         }
         continue;
       }
-      // A hot SKU whose two holders live in different buckets: give the guest's units back,
-      // then raise the user's hold by as many as can still be held.
-      const released = await this.releaseHold(storeId, g.holdId);
-      if (!released.ok) continue;
-      const mine = (await loadHoldsOf(this.db, storeId, toHolderId, now)).find((h) => h.sku === g.sku);
-      const base = mine?.qty ?? 0;
-      let want = base + g.qty;
-      if (s.maxPerHolder) want = Math.min(want, s.maxPerHolder);
-      let result = await this.setHold({
-        storeId,
-        sku: g.sku,
-        holderId: toHolderId,
-        qty: want,
-        cartId: g.cartId ?? undefined,
-      });
-      if (!result.ok && result.refusal.code === 'NOT_ENOUGH' && (result.refusal.available ?? 0) > 0) {
-        want = base + (result.refusal.available ?? 0);
-        result = await this.setHold({
-          storeId,
-          sku: g.sku,
-          holderId: toHolderId,
-          qty: want,
-          cartId: g.cartId ?? undefined,
-        });
-      }
-      const got = result.ok ? result.hold.qty - base : 0;
-      releasedUnits += g.qty - got;
-      if (result.ok) holds.push(result.hold);
+      // A hot SKU whose two holders live in different buckets: the guest's hold moves to the
+      // user's bucket (keeping its id), or its units go into the user's own hold there.
+      const moved = await this.moveAcrossBuckets(from, g, toHolderId, toBucket, n, s, now);
+      releasedUnits += moved.released;
+      if (moved.hold) holds.push(moved.hold);
     }
     return { holds, releasedUnits };
+  }
+
+  private async moveAcrossBuckets(
+    from: HoldLocation,
+    g: Hold,
+    toHolderId: string,
+    toBucket: number,
+    n: number,
+    s: StockSettings,
+    now: number,
+  ): Promise<{ hold?: Hold; released: number }> {
+    const taken = await this.script('hold_end', from, [g.holdId, '1']);
+    if (taken.s !== 'OK' || !taken.hold) return { released: 0 };
+    await this.forget(from, g.holdId);
+    const to = { ...from, bucket: toBucket };
+    const base = (await loadHoldsOf(this.db, from.storeId, toHolderId, now)).find((h) => h.sku === g.sku);
+    const merging = base !== undefined;
+    let want = (base?.qty ?? 0) + taken.hold.q;
+    const attempt = (qty: number) =>
+      this.decide(to, n, s, toHolderId, qty, taken.hold?.c ?? '', '', { newId: g.holdId, persist: merging });
+    let result = await attempt(want);
+    for (let i = 0; i < 3 && !result.ok; i++) {
+      const { code, limit, available } = result.refusal;
+      if (code === 'LIMIT_PER_CUSTOMER' && limit && limit > (base?.qty ?? 0)) want = limit;
+      else if (code === 'NOT_ENOUGH' && available) want = (base?.qty ?? 0) + available;
+      else break;
+      result = await attempt(want);
+    }
+    const got = result.ok ? result.hold.qty - (base?.qty ?? 0) : 0;
+    const at = this.clock();
+    if (merging || !result.ok) {
+      const reason = result.ok ? `Merged into hold ${result.hold.holdId} at login` : 'Could not be moved at login';
+      this.persister.push({
+        op: 'end',
+        holdId: g.holdId,
+        storeId: from.storeId,
+        sku: g.sku,
+        state: 'released',
+        reason,
+        at,
+      });
+    } else {
+      const h = result.hold;
+      this.persister.push(
+        {
+          op: 'transfer',
+          holdId: h.holdId,
+          storeId: from.storeId,
+          sku: g.sku,
+          holderId: toHolderId,
+          fromHolderId: g.holderId,
+          at,
+        },
+        {
+          op: 'set',
+          holdId: h.holdId,
+          storeId: from.storeId,
+          sku: g.sku,
+          qty: h.qty,
+          expiresAt: h.expiresAt,
+          cartId: h.cartId ?? '',
+          at,
+        },
+      );
+    }
+    return { hold: result.ok ? result.hold : undefined, released: taken.hold.q - got };
   }
 
   async getHold(storeId: string, holdId: string): Promise<Hold | undefined> {
@@ -782,8 +864,25 @@ export class RedisStockAuthority implements StockAuthority {
       const cuts = list(reply.cuts);
       if (cuts.length > 0) this.persister.push(...this.cutsToOps(loc, cuts, 'Fewer units are on hand than were held'));
       if (n > 1 && (reply.free ?? 0) < 0) await this.rebalanceNegative(loc, n, -(reply.free ?? 0));
+      if (n > 1 && Number(row.on_hand_delta) > 0) await this.spread(loc, n);
     }
     if (done.length > 0) await this.db.query('DELETE FROM stock_authority_feed WHERE id = ANY($1::bigint[])', [done]);
+  }
+
+  /** Stock received into bucket 0 of a hot SKU is shared out, so that every bucket can serve its holders. */
+  private async spread(loc: HoldLocation, n: number): Promise<void> {
+    const frees = await Promise.all(
+      Array.from({ length: n }, (_, b) => this.redis.hget(this.keys.bucket(loc.storeId, loc.sku, b)[0], 'free')),
+    );
+    const values = frees.map((f) => Math.max(0, Number(f ?? 0)));
+    const target = Math.floor(values.reduce((a, b) => a + b, 0) / n);
+    for (let b = 1; b < n; b++) {
+      const deficit = target - (values[b] ?? 0);
+      if (deficit <= 0) continue;
+      const took = await this.script('free_move', loc, ['take', deficit, this.clock()]);
+      this.recordExpired(loc, list(took.x));
+      if ((took.n ?? 0) > 0) await this.script('free_move', { ...loc, bucket: b }, ['put', took.n ?? 0]);
+    }
   }
 
   /** Bucket 0 of a hot SKU went below zero: bring in free units from the others, else cut the newest holds. */
@@ -800,7 +899,8 @@ export class RedisStockAuthority implements StockAuthority {
         short -= freed;
         continue;
       }
-      const took = await this.script('free_move', at, ['take', freed]);
+      const took = await this.script('free_move', at, ['take', freed, this.clock()]);
+      this.recordExpired(at, list(took.x));
       await this.script('free_move', loc, ['put', took.n ?? 0]);
       short -= took.n ?? 0;
     }

@@ -98,8 +98,9 @@ export async function readSkuStates(db: pg.Pool, only?: { storeId: string; sku: 
 export async function loadSku(redis: Redis | Cluster, keys: StockKeys, run: RunScript, state: SkuState): Promise<void> {
   const n = Math.max(1, state.buckets);
   const perBucket = Array.from({ length: n }, () => [] as SkuState['holds']);
+  // A holder's hold always lives in the holder's own bucket (see homeBucket).
   for (const h of state.holds) {
-    const b = h.bucket < n ? h.bucket : homeBucket(h.holderId, n);
+    const b = homeBucket(h.holderId, n);
     perBucket[b]?.push({ ...h, bucket: b });
   }
   const held = state.holds.reduce((sum, h) => sum + h.qty, 0);

@@ -1,9 +1,13 @@
 -- Grants a hold, or sets the holder's hold on this SKU to qty: THE decision of Redis mode.
 -- ARGV: holder, qty, now, ttl ms, cart ('' none), id for a new hold, store limit (0 none),
---       only this hold id ('' any: the holder's hold, or a new one; given: that hold, whoever holds it)
+--       only this hold id ('' any: the holder's hold, or a new one; given: that hold, whoever holds it),
+--       units brought from the SKU's other buckets (added to free first, in the same step, so that
+--       nobody else can take them between the move and the decision)
 local holder, qty, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local cart, new_id, store_limit, only_id = ARGV[5], ARGV[6], tonumber(ARGV[7]), ARGV[8]
+local brought = tonumber(ARGV[9]) or 0
 if not loaded() then return cjson.encode({ s = 'NOT_LOADED' }) end
+add_free(brought)
 local expired = expire_due(now, 100)
 local lim = tonumber(redis.call('HGET', STATE, 'limit')) or 0
 if lim == 0 then lim = store_limit end
