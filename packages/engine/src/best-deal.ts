@@ -1,81 +1,48 @@
+import { EPSILON, fits, listPatterns, type Pattern, suffixUnitGains, take } from './deal-patterns';
+import { columnPrice, greedySets, isWhole, lpDive, PackingModel, roundedDown } from './deal-relaxation';
+import type { Deal, DealApplication, DealSolution, DealType } from './deal-types';
+import type { LpColumn } from './packing-lp';
+
+export { setCost } from './deal-patterns';
+export type { Deal, DealApplication, DealBenefit, DealGroup, DealSolution, DealType } from './deal-types';
+
 /**
  * The best deal: which units go into which mix-and-match sets so that the customer pays the
- * least. An exact branch and bound over sets, on plain numbers (the caller recomputes the
- * chosen sets exactly in decimals).
+ * least — an integer program, solved exactly on plain numbers (the caller recomputes the
+ * chosen sets in decimals).
  *
- * - Units are pooled by type (same SKU and price): only counts matter.
- * - Deals and types that share no unit are split into independent components.
- * - For each deal, every set pattern (how many units of each type fill each group) is listed
- *   once, best saving first; a search node either adds one more set of the current deal (with
- *   a pattern no better-ranked than the last one, so each multiset of sets is seen once) or
- *   moves on to the next deal.
- * - Bound: each remaining unit can at most save its best "per-unit share" of any deal still
- *   to come (a valid aggregate bound for every benefit, see `unitShareBound`). A node whose
- *   saving plus bound cannot beat the best found is cut; a state reached again with no more
- *   saving than before is cut.
- * - The first path taken is the greedy one, so the best found is always at least greedy.
- *   Beyond SEARCH_LIMITS the search stops with the best found and says so (exact: false).
+ * - Units are pooled by type; types with the same price, standalone price and places in every
+ *   deal are pooled too. Deals that share no unit are solved apart.
+ * - Every set pattern of each deal is listed (deal-patterns.ts), and the LP relaxation over
+ *   them solved (deal-relaxation.ts, packing-lp.ts). Greedy sets, the LP rounded down and an
+ *   LP dive give a first answer; if the LP's value is no better, that answer is proved best.
+ * - Otherwise a branch and bound: a node adds one more set of the current deal (patterns in a
+ *   fixed order, each no earlier than the last, so each multiset of sets is seen once) or
+ *   moves on to the next deal. Patterns whose reduced saving cannot beat the best known are
+ *   dropped; each node's bound is the LP of what is left (a node whose LP answer is whole is
+ *   solved outright), and its dual prices prune its children.
+ * - Beyond SEARCH_LIMITS the best found is returned and flagged (exact: false).
  */
 
-export interface DealType {
-  /** Units available. */
-  count: number;
-  /** Unit price now (before this priority). */
-  price: number;
-  /** Unit price if the unit takes its best option outside any set (≤ price). */
-  standalone: number;
-}
-
-export interface DealGroup {
-  qty: number;
-  /** Type indices that may fill this group. */
-  eligible: readonly number[];
-  /** Whether the benefit goes to this group's units (all groups when none is marked). */
-  discounted: boolean;
-}
-
-export type DealBenefit =
-  | { type: 'percent'; fraction: number }
-  | { type: 'amount'; amount: number }
-  | { type: 'dealPrice'; price: number }
-  | { type: 'leastExpensiveFree' };
-
-export interface Deal {
-  groups: readonly DealGroup[];
-  benefit: DealBenefit;
-  maxApplications: number;
-}
-
-/** One set: the deal and, per slot, the type of the unit and the group it fills. */
-export interface DealApplication {
-  deal: number;
-  slots: readonly { type: number; group: number }[];
-}
-
-export interface DealSolution {
-  applications: DealApplication[];
-  /** Total saving over every unit taking its standalone price. */
-  saving: number;
-  /** False when a size limit stopped the search: the result is the best found, not proven best. */
-  exact: boolean;
-  /** Search nodes visited (for benchmarks). */
-  nodes: number;
-}
-
 export const SEARCH_LIMITS = {
-  /** Search nodes per component before the search stops with its best found. */
-  nodes: 500_000,
-  /** Set patterns listed per deal; more are cut to the best ones and the result flagged. */
+  /**
+   * Search nodes per group of competing deals before the search stops with its best found
+   * (each node solves a small LP). Ten competing deals over 30 units take a few hundred.
+   */
+  nodes: 20_000,
+  /**
+   * Set patterns per deal. A deal with more possible sets (say "any 6 of 40 different SKUs")
+   * is priced from its best patterns by LP rounding and greedy completion, flagged approximate.
+   */
   patterns: 20_000,
 };
 
-const EPSILON = 1e-9;
-
-interface Pattern {
-  /** [type, count] pairs, types ascending. */
-  usage: readonly (readonly [number, number])[];
-  slots: readonly { type: number; group: number }[];
-  saving: number;
+/** A live pattern of a deal, with its reduced saving at the root and its LP column. */
+interface Candidate {
+  d: number;
+  pattern: Pattern;
+  reduced: number;
+  column: LpColumn;
 }
 
 export function bestDeal(
@@ -84,15 +51,68 @@ export function bestDeal(
   limits: { nodes: number; patterns: number } = SEARCH_LIMITS,
 ): DealSolution {
   const solution: DealSolution = { applications: [], saving: 0, exact: true, nodes: 0 };
-  const normalised = deals.map(withDiscountedGroups);
-  for (const component of components(types, normalised)) {
-    const part = solveComponent(types, normalised, component, limits);
+  const pooled = poolInterchangeable(types, deals.map(withDiscountedGroups));
+  for (const component of components(pooled.types, pooled.deals)) {
+    const part = solveComponent(pooled.types, pooled.deals, component, limits);
     solution.applications.push(...part.applications);
     solution.saving += part.saving;
     solution.exact &&= part.exact;
     solution.nodes += part.nodes;
   }
+  solution.applications = pooled.unpool(solution.applications);
   return solution;
+}
+
+/**
+ * Types with the same price, the same standalone price and the same places in every deal
+ * are interchangeable ("any 5 yogurts" over twenty flavours at one price): the search pools
+ * them, and the answer takes their units back in type order.
+ */
+function poolInterchangeable(
+  types: readonly DealType[],
+  deals: readonly Deal[],
+): { types: DealType[]; deals: Deal[]; unpool: (applications: DealApplication[]) => DealApplication[] } {
+  const places = types.map(() => [] as string[]);
+  deals.forEach((deal, d) => {
+    deal.groups.forEach((group, g) => {
+      for (const type of group.eligible) places[type]?.push(`${d}.${g}`);
+    });
+  });
+  const poolOf = new Map<string, number>();
+  const members: number[][] = [];
+  const pooledTypes: DealType[] = [];
+  const poolIndex = types.map((type, index) => {
+    const key = `${type.price}|${type.standalone}|${(places[index] as string[]).join(',')}`;
+    let pool = poolOf.get(key);
+    if (pool === undefined) {
+      pool = pooledTypes.length;
+      poolOf.set(key, pool);
+      pooledTypes.push({ ...type, count: 0 });
+      members.push([]);
+    }
+    (pooledTypes[pool] as DealType).count += type.count;
+    (members[pool] as number[]).push(index);
+    return pool;
+  });
+  const pooledDeals = deals.map((deal) => ({
+    ...deal,
+    groups: deal.groups.map((group) => ({
+      ...group,
+      eligible: [...new Set(group.eligible.map((type) => poolIndex[type] as number))].sort((a, b) => a - b),
+    })),
+  }));
+  const unpool = (applications: DealApplication[]): DealApplication[] => {
+    const left = types.map((type) => type.count);
+    return applications.map((application) => ({
+      deal: application.deal,
+      slots: application.slots.map((slot) => {
+        const type = (members[slot.type] as number[]).find((member) => (left[member] as number) > 0) as number;
+        left[type] = (left[type] as number) - 1;
+        return { type, group: slot.group };
+      }),
+    }));
+  };
+  return { types: pooledTypes, deals: pooledDeals, unpool };
 }
 
 /** A deal with no group marked gives its benefit to every group. */
@@ -131,32 +151,6 @@ function components(types: readonly DealType[], deals: readonly Deal[]): { deals
   return [...byRoot.values()].map((entry) => ({ deals: entry.deals, types: entry.types.sort((a, b) => a - b) }));
 }
 
-/** Cost of a set's units under its deal, given unit prices by slot. */
-export function setCost(
-  benefit: DealBenefit,
-  discountedPrices: readonly number[],
-  otherPrices: readonly number[],
-): number {
-  let others = 0;
-  for (const price of otherPrices) others += price;
-  let sum = 0;
-  let cheapest = Number.POSITIVE_INFINITY;
-  for (const price of discountedPrices) {
-    sum += price;
-    if (price < cheapest) cheapest = price;
-  }
-  switch (benefit.type) {
-    case 'percent':
-      return others + sum * (1 - benefit.fraction);
-    case 'amount':
-      return others + Math.max(0, sum - benefit.amount);
-    case 'dealPrice':
-      return others + Math.min(sum, benefit.price);
-    case 'leastExpensiveFree':
-      return others + sum - (discountedPrices.length > 0 ? cheapest : 0);
-  }
-}
-
 function solveComponent(
   types: readonly DealType[],
   allDeals: readonly Deal[],
@@ -170,29 +164,76 @@ function solveComponent(
     if (listed.truncated) exact = false;
     return listed.patterns;
   });
-  // gain[d][t]: the most one unit of type t can save in deals d.. (suffix maximum).
-  const gain = deals.map((deal) => unitGains(types, deal));
-  for (let d = deals.length - 2; d >= 0; d -= 1) {
-    const here = gain[d] as Map<number, number>;
-    for (const [type, value] of gain[d + 1] as Map<number, number>) {
-      if (value > (here.get(type) ?? 0)) here.set(type, value);
-    }
-  }
   const remaining = types.map((type) => type.count);
   const used = deals.map(() => 0);
-  const chosen: { deal: number; pattern: Pattern }[] = [];
-  const seen = new Map<string, number>();
-  let best: { saving: number; sets: { deal: number; pattern: Pattern }[] } = { saving: 0, sets: [] };
-  let nodes = 0;
-  let stopped = false;
+  const model = new PackingModel(component.types, deals);
+  const everything = patterns.flatMap((list, d) => list.map((pattern) => ({ d, pattern })));
+  const root = model.solve(everything, remaining, used);
 
-  const bound = (d: number): number => {
-    if (d >= deals.length) return 0;
+  let best = greedySets(deals, patterns, remaining.slice(), used.slice(), []);
+  const rounded = greedySets(deals, patterns, remaining.slice(), used.slice(), roundedDown(everything, root.primal));
+  if (rounded.saving > best.saving + EPSILON) best = rounded;
+  // Dive over the patterns that could still beat the rounded answer (few, so the LPs are small).
+  const promising = root.optimal
+    ? everything.filter(
+        ({ d, pattern }) => root.value + pattern.saving - model.price(d, pattern, root.duals) > best.saving + EPSILON,
+      )
+    : everything;
+  const dived = lpDive(model, promising, deals, remaining.slice(), used.slice());
+  if (dived.saving > best.saving + EPSILON) best = dived;
+  const finish = (nodes: number): DealSolution => ({
+    applications: best.sets.map((set) => ({ deal: component.deals[set.deal] as number, slots: set.pattern.slots })),
+    saving: best.saving,
+    exact,
+    nodes,
+  });
+  if (root.optimal && root.value <= best.saving + EPSILON) return finish(0);
+  // Too many sets to list: the best of greedy, LP rounding and the LP dive, flagged approximate.
+  if (!exact) return finish(0);
+
+  // Reduced savings under the LP's dual prices. With an optimal LP none is positive, and a
+  // solution holding pattern p is worth at most root.value + reduced(p): patterns that cannot
+  // beat the best known are dropped, and the rest are tried in the order the LP favours.
+  const duals = root.duals;
+  const reducedOf = (d: number, pattern: Pattern) => pattern.saving - model.price(d, pattern, duals);
+  const alive = (d: number, pattern: Pattern) =>
+    !root.optimal || root.value + reducedOf(d, pattern) > best.saving + EPSILON;
+  const ordered: Candidate[][] = patterns.map((list, d) =>
+    list
+      .filter((pattern) => alive(d, pattern))
+      .map((pattern) => ({ d, pattern, reduced: reducedOf(d, pattern), column: model.column(d, pattern) }))
+      .sort((a, b) => b.reduced - a.reduced || b.pattern.saving - a.pattern.saving),
+  );
+  // typesFrom[d]: the types some deal d.. can take; other units are worth nothing further on.
+  const typesFrom: number[][] = [];
+  for (let d = deals.length - 1, acc = new Set<number>(); d >= 0; d -= 1) {
+    for (const group of (deals[d] as Deal).groups) for (const type of group.eligible) acc.add(type);
+    typesFrom[d] = [...acc];
+  }
+  const gain = suffixUnitGains(types, deals);
+  /**
+   * A quick bound on what deals d.. can still save: with optimal duals, the dual value of the
+   * remaining units and limits (valid for every smaller LP); otherwise each unit at its best
+   * per-unit gain.
+   */
+  const quickBound = (d: number): number => {
     let total = 0;
+    if (root.optimal) {
+      for (const type of typesFrom[d] as number[]) total += (remaining[type] as number) * model.typePrice(type, duals);
+      for (let next = d; next < deals.length; next += 1) {
+        const price = model.limitPrice(next, duals);
+        if (price > 0) total += price * ((deals[next] as Deal).maxApplications - (used[next] as number));
+      }
+      return total;
+    }
     for (const [type, value] of gain[d] as Map<number, number>) total += (remaining[type] as number) * value;
     return total;
   };
 
+  const chosen: { deal: number; pattern: Pattern }[] = [];
+  const seen = new Map<string, number>();
+  let nodes = 0;
+  let stopped = false;
   const search = (d: number, from: number, saving: number): void => {
     if (stopped) return;
     nodes += 1;
@@ -203,22 +244,57 @@ function solveComponent(
     }
     if (saving > best.saving + EPSILON) best = { saving, sets: chosen.slice() };
     if (d >= deals.length) return;
-    if (saving + bound(d) <= best.saving + EPSILON) return;
+    const quick = quickBound(d);
+    if (saving + quick <= best.saving + EPSILON) return;
     if (from === 0) {
-      const key = `${d}:${component.types.map((type) => remaining[type]).join(',')}`;
+      // Same deal, same sets of it so far (a limit may apply), same units left: same future.
+      const key = `${d}:${used[d]}:${component.types.map((type) => remaining[type]).join(',')}`;
       const before = seen.get(key);
       if (before !== undefined && before >= saving - EPSILON) return;
       seen.set(key, saving);
     }
+    // The LP of what is left (live patterns that still fit): a tighter bound at a price.
+    const open: Candidate[] = [];
+    const columns: LpColumn[] = [];
+    for (let next = d; next < deals.length; next += 1) {
+      if ((used[next] as number) >= (deals[next] as Deal).maxApplications) continue;
+      const list = ordered[next] as Candidate[];
+      for (let index = next === d ? from : 0; index < list.length; index += 1) {
+        const candidate = list[index] as Candidate;
+        // Sorted by reduced saving: the rest cannot be in an answer better than the best known.
+        if (root.optimal && root.value + candidate.reduced <= best.saving + EPSILON) break;
+        if (!fits(candidate.pattern, remaining)) continue;
+        open.push(candidate);
+        columns.push(candidate.column);
+      }
+    }
+    if (open.length === 0) return;
+    const local = model.solveColumns(columns, remaining, used);
+    if (local.optimal && saving + local.value <= best.saving + EPSILON) return;
+    if (local.optimal && isWhole(local.primal)) {
+      // The relaxation's best is made of whole sets: it is this subtree's best.
+      best = { saving: saving + local.value, sets: [...chosen, ...roundedDown(open, local.primal)] };
+      return;
+    }
     const deal = deals[d] as Deal;
-    const list = patterns[d] as Pattern[];
+    const list = ordered[d] as Candidate[];
     if ((used[d] as number) < deal.maxApplications) {
       for (let index = from; index < list.length; index += 1) {
-        const pattern = list[index] as Pattern;
+        const { pattern, reduced, column } = list[index] as Candidate;
+        // A child is worth at most this node's dual bound plus the pattern's reduced saving;
+        // the list is sorted by it, so the first one that cannot beat the best ends the scan.
+        if (root.optimal && saving + quick + reduced <= best.saving + EPSILON) break;
         if (!fits(pattern, remaining)) continue;
+        // The same with this node's own LP prices, which are tighter here than the root's.
+        if (
+          local.optimal &&
+          saving + local.value + pattern.saving - columnPrice(column, local.duals) <= best.saving + EPSILON
+        ) {
+          continue;
+        }
         take(pattern, remaining, -1);
         used[d] = (used[d] as number) + 1;
-        chosen.push({ deal: component.deals[d] as number, pattern });
+        chosen.push({ deal: d, pattern });
         search(d, index, saving + pattern.saving);
         chosen.pop();
         used[d] = (used[d] as number) - 1;
@@ -229,148 +305,5 @@ function solveComponent(
     search(d + 1, 0, saving);
   };
   search(0, 0, 0);
-  return {
-    applications: best.sets.map((set) => ({ deal: set.deal, slots: set.pattern.slots })),
-    saving: best.saving,
-    exact,
-    nodes,
-  };
-}
-
-function fits(pattern: Pattern, remaining: readonly number[]): boolean {
-  for (const [type, count] of pattern.usage) if ((remaining[type] as number) < count) return false;
-  return true;
-}
-
-function take(pattern: Pattern, remaining: number[], sign: number): void {
-  for (const [type, count] of pattern.usage) remaining[type] = (remaining[type] as number) + sign * count;
-}
-
-/**
- * Per type, the most one unit can save by being in a set of this deal: standalone price
- * minus a lower bound of its share of the set's cost. The bounds add up, over any set, to at
- * most the set's cost: percent — the unit's own discounted price; amount A over m discounted
- * units — price − A/m (the set costs at least Σprice − A); deal price P — P × price / (most
- * the discounted units can cost); least expensive free over m units — price × (m−1)/m
- * (the cheapest is at most the average). Units in undiscounted groups pay their price.
- */
-function unitGains(types: readonly DealType[], deal: Deal): Map<number, number> {
-  const discountedSlots = deal.groups.reduce((sum, group) => sum + (group.discounted ? group.qty : 0), 0);
-  const gains = new Map<number, number>();
-  let dearestSet = 0;
-  if (deal.benefit.type === 'dealPrice') {
-    const prices: number[] = [];
-    for (const group of deal.groups) {
-      if (!group.discounted) continue;
-      for (const type of group.eligible) {
-        const info = types[type] as DealType;
-        for (let k = 0; k < Math.min(info.count, group.qty); k += 1) prices.push(info.price);
-      }
-    }
-    prices.sort((a, b) => b - a);
-    dearestSet = prices.slice(0, discountedSlots).reduce((sum, price) => sum + price, 0);
-  }
-  for (const group of deal.groups) {
-    for (const type of group.eligible) {
-      const info = types[type] as DealType;
-      if (info.count === 0) continue;
-      let share = info.price;
-      if (group.discounted) {
-        switch (deal.benefit.type) {
-          case 'percent':
-            share = info.price * (1 - deal.benefit.fraction);
-            break;
-          case 'amount':
-            share = info.price - deal.benefit.amount / discountedSlots;
-            break;
-          case 'dealPrice':
-            share = dearestSet > 0 ? Math.min(info.price, (deal.benefit.price * info.price) / dearestSet) : info.price;
-            break;
-          case 'leastExpensiveFree':
-            share = (info.price * (discountedSlots - 1)) / discountedSlots;
-            break;
-        }
-      }
-      const value = Math.max(0, info.standalone - share);
-      if (value > (gains.get(type) ?? 0)) gains.set(type, value);
-      else if (!gains.has(type)) gains.set(type, 0);
-    }
-  }
-  return gains;
-}
-
-/** Every distinct set of this deal the counts allow, best saving first (cheapest per unit usage kept). */
-function listPatterns(
-  types: readonly DealType[],
-  deal: Deal,
-  limit: number,
-): { patterns: Pattern[]; truncated: boolean } {
-  const byUsage = new Map<string, Pattern>();
-  const available = types.map((type) => type.count);
-  const slots: { type: number; group: number }[] = [];
-  let truncated = false;
-  let visited = 0;
-  const fill = (groupIndex: number, slotInGroup: number, minPosition: number): void => {
-    if (truncated) return;
-    if (groupIndex === deal.groups.length) {
-      visited += 1;
-      if (visited > limit * 20) {
-        truncated = true;
-        return;
-      }
-      record();
-      return;
-    }
-    const group = deal.groups[groupIndex] as DealGroup;
-    if (slotInGroup === group.qty) {
-      fill(groupIndex + 1, 0, 0);
-      return;
-    }
-    for (let position = minPosition; position < group.eligible.length; position += 1) {
-      const type = group.eligible[position] as number;
-      if ((available[type] as number) === 0) continue;
-      available[type] = (available[type] as number) - 1;
-      slots.push({ type, group: groupIndex });
-      fill(groupIndex, slotInGroup + 1, position);
-      slots.pop();
-      available[type] = (available[type] as number) + 1;
-    }
-  };
-  const record = (): void => {
-    const discounted: number[] = [];
-    const others: number[] = [];
-    let standalone = 0;
-    const counts = new Map<number, number>();
-    for (const slot of slots) {
-      const info = types[slot.type] as DealType;
-      standalone += info.standalone;
-      counts.set(slot.type, (counts.get(slot.type) ?? 0) + 1);
-      if ((deal.groups[slot.group] as DealGroup).discounted) discounted.push(info.price);
-      else others.push(info.price);
-    }
-    const saving = standalone - setCost(deal.benefit, discounted, others);
-    if (saving <= EPSILON) return;
-    const usage = [...counts.entries()].sort((a, b) => a[0] - b[0]);
-    const key = usage.map(([type, count]) => `${type}x${count}`).join(',');
-    const existing = byUsage.get(key);
-    if (!existing || saving > existing.saving + EPSILON) byUsage.set(key, { usage, slots: slots.slice(), saving });
-  };
-  fill(0, 0, 0);
-  const patterns = [...byUsage.values()].sort((a, b) => b.saving - a.saving || compareUsage(a, b));
-  if (patterns.length > limit) {
-    truncated = true;
-    patterns.length = limit;
-  }
-  return { patterns, truncated };
-}
-
-function compareUsage(a: Pattern, b: Pattern): number {
-  const length = Math.min(a.usage.length, b.usage.length);
-  for (let i = 0; i < length; i += 1) {
-    const [typeA, countA] = a.usage[i] as readonly [number, number];
-    const [typeB, countB] = b.usage[i] as readonly [number, number];
-    if (typeA !== typeB) return typeA - typeB;
-    if (countA !== countB) return countB - countA;
-  }
-  return a.usage.length - b.usage.length;
+  return finish(nodes);
 }

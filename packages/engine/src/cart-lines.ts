@@ -1,6 +1,5 @@
 import type { Catalog, CatalogProduct } from './catalog';
-import type { CompiledRule } from './compile';
-import type { RuleIndex } from './rule-index';
+import type { ProductRuleSets, RuleIndex } from './rule-index';
 import { ValidationError, type ValidationIssue } from './validate';
 
 export interface CartLine {
@@ -13,16 +12,8 @@ export interface CartLine {
 export const MAX_LINE_QTY = 1_000_000;
 
 /** A product with the rules that can apply to it, split by the step that uses them. */
-export interface ProductRules {
+export interface ProductRules extends ProductRuleSets {
   product: CatalogProduct;
-  /** price and priceList rules. */
-  prices: readonly CompiledRule[];
-  /** discount, tiered, mixMatch. */
-  lineRules: readonly CompiledRule[];
-  thresholds: readonly CompiledRule[];
-  shipping: readonly CompiledRule[];
-  /** All of the above, in rule order. */
-  all: readonly CompiledRule[];
 }
 
 export interface ResolvedLine extends ProductRules {
@@ -31,10 +22,7 @@ export interface ResolvedLine extends ProductRules {
   qty: number;
 }
 
-/**
- * Product lookups and rule candidates per SKU. Neither depends on the moment or the customer,
- * so a session keeps one across scans and prices of the same checkout.
- */
+/** Products by SKU with their candidate rules, as one checkout (a session) meets them. */
 export class ProductRulesCache {
   private readonly bySku = new Map<string, ProductRules>();
 
@@ -48,15 +36,7 @@ export class ProductRulesCache {
     if (known) return known;
     const product = this.catalog.get(sku);
     if (!product) return undefined;
-    const all = this.index.candidatesFor(product);
-    const entry: ProductRules = {
-      product,
-      all,
-      prices: all.filter((rule) => rule.kind === 'price' || rule.kind === 'priceList'),
-      lineRules: all.filter((rule) => rule.kind === 'discount' || rule.kind === 'tiered' || rule.kind === 'mixMatch'),
-      thresholds: all.filter((rule) => rule.kind === 'threshold'),
-      shipping: all.filter((rule) => rule.kind === 'shipping'),
-    };
+    const entry: ProductRules = { product, ...this.index.rulesFor(product) };
     this.bySku.set(sku, entry);
     return entry;
   }
@@ -87,7 +67,17 @@ export function resolveLines(lines: readonly CartLine[], cache: ProductRulesCach
       problem(index, 'sku', `unknown product "${line.sku}"`);
       return;
     }
-    resolved.push({ ...rules, index, sku: line.sku, qty: line.qty });
+    resolved.push({
+      index,
+      sku: line.sku,
+      qty: line.qty,
+      product: rules.product,
+      all: rules.all,
+      prices: rules.prices,
+      lineRules: rules.lineRules,
+      thresholds: rules.thresholds,
+      shipping: rules.shipping,
+    });
   });
   if (issues.length > 0) throw new ValidationError('invalid cart', issues);
   return resolved;

@@ -1,6 +1,7 @@
 import { normalizeCoupon } from './compile';
 import { describe, timeZoneProblem } from './fields';
 import { Decimal, isCurrency, minorUnits, ONE } from './money';
+import type { TimeZones } from './time-zones';
 import { ValidationError, type ValidationIssue } from './validate';
 
 export type StackingModel = 'withinPriority' | 'acrossPriorities';
@@ -58,7 +59,11 @@ export interface PricingContext {
 
 const DECIMAL = /^\d+(\.\d+)?$/;
 
-export function createContext(options: PricingOptions): PricingContext {
+/**
+ * Checks and parses pricing options. `zones` (an index's) checks the time zone from what it
+ * already knows instead of asking Temporal again on every call.
+ */
+export function createContext(options: PricingOptions, zones?: TimeZones): PricingContext {
   const issues: ValidationIssue[] = [];
   const problem = (segments: (string | number)[], message: string) =>
     issues.push({ path: segments.join('.'), segments, message });
@@ -75,7 +80,7 @@ export function createContext(options: PricingOptions): PricingContext {
     } else rate = new Decimal(text);
   }
   const timeZone = options.timeZone ?? 'UTC';
-  const zoneProblem = timeZoneProblem(timeZone);
+  const zoneProblem = zones ? zoneProblemVia(zones, timeZone) : timeZoneProblem(timeZone);
   if (zoneProblem) problem(['timeZone'], zoneProblem);
   const stacking = options.stacking ?? 'withinPriority';
   if (stacking !== 'withinPriority' && stacking !== 'acrossPriorities') {
@@ -118,6 +123,16 @@ export function createContext(options: PricingOptions): PricingContext {
     coupons: [...new Set(coupons.map(normalizeCoupon).filter((code) => code.length > 0))],
     shippingPrice: shippingPrice?.toDecimalPlaces(minorDigits, Decimal.ROUND_HALF_UP),
   };
+}
+
+function zoneProblemVia(zones: TimeZones, timeZone: unknown): string | undefined {
+  if (typeof timeZone !== 'string') return timeZoneProblem(timeZone);
+  try {
+    zones.get(timeZone);
+    return undefined;
+  } catch {
+    return timeZoneProblem(timeZone);
+  }
 }
 
 /**

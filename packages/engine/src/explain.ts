@@ -10,6 +10,8 @@ export interface Words {
   currency: string;
   /** Base-currency amount → cart money. */
   convert: (amount: Decimal) => Decimal;
+  /** Titles already written in these words (one pricing's worth). */
+  titles?: Map<CompiledRule, string>;
 }
 
 function money(words: Words, amount: Decimal): string {
@@ -98,8 +100,12 @@ function dealWords(rule: CompiledRule, words: Words): string {
 
 /** "Gold members 15% (15% off)" or just "15% off" when the rule has no name. */
 export function title(rule: CompiledRule, words: Words): string {
+  const known = words.titles?.get(rule);
+  if (known) return known;
   const description = describeRule(rule, words);
-  return rule.name ? `${rule.name} (${description})` : description;
+  const text = rule.name ? `${rule.name} (${description})` : description;
+  words.titles?.set(rule, text);
+  return text;
 }
 
 export function appliedText(rule: CompiledRule, words: Words, amount: Decimal): string {

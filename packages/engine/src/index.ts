@@ -4,7 +4,7 @@
  */
 
 export { isActiveAt, isActiveDuring, nextPriceChange } from './activity';
-export { bestDeal, type Deal, type DealSolution, type DealType, SEARCH_LIMITS } from './best-deal';
+export { bestDeal, type Deal, type DealSolution, type DealType, SEARCH_LIMITS, setCost } from './best-deal';
 export { type CartLine, MAX_LINE_QTY } from './cart-lines';
 export { Catalog, type CatalogProduct, type ProductInfo, type ProductSource } from './catalog';
 export type { Customer, PricingOptions, StackingModel } from './context';

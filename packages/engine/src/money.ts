@@ -8,7 +8,7 @@ import { CURRENCY_MINOR_UNITS, CURRENCY_SYMBOLS } from './currencies';
  * is half away from zero (-2.5 → -3).
  */
 export const Decimal = DecimalJs.clone({
-  precision: 80,
+  precision: 50,
   rounding: DecimalJs.ROUND_HALF_UP,
   toExpNeg: -100,
   toExpPos: 100,
@@ -27,9 +27,11 @@ export interface Money {
  * within this (prices and percentages have few decimals); only spreads such as 20/3 repeat,
  * and their 80-digit tails must not tip a sum that is exactly on a half.
  */
-const EXACT_PLACES = 40;
+const EXACT_PLACES = 30;
 
 export const ZERO = new Decimal(0);
+/** One minor unit for 0 to 4 digits: 1, 0.1, 0.01, 0.001, 0.0001. */
+const MINOR_UNIT: readonly Decimal[] = [0, 1, 2, 3, 4].map((digits) => new Decimal(1).dividedBy(10 ** digits));
 export const ONE = new Decimal(1);
 export const HUNDRED = new Decimal(100);
 
@@ -68,7 +70,14 @@ export function settle(value: Decimal): Decimal {
 
 /** The amount as a string with exactly the currency's minor digits: "19.90", "1200", "1.250". */
 export function moneyString(value: Decimal, currency: string): string {
-  return value.toFixed(minorUnits(currency), Decimal.ROUND_HALF_UP);
+  const digits = minorUnits(currency);
+  if (value.decimalPlaces() > digits) return value.toFixed(digits, Decimal.ROUND_HALF_UP);
+  // Already on the grid: pad the plain digits, cheaper than toFixed's rounding copy.
+  const text = value.toString();
+  if (digits === 0) return text === '-0' ? '0' : text;
+  const point = text.indexOf('.');
+  if (point < 0) return `${text}.${'0'.repeat(digits)}`;
+  return text.padEnd(point + 1 + digits, '0');
 }
 
 export function formatMoney(value: DecimalValue, currency: string): Money {
@@ -100,40 +109,49 @@ export function parseMoney(money: Money): Decimal {
  */
 export function roundToSum(parts: readonly Decimal[], currency: string, target?: Decimal): Decimal[] {
   const digits = minorUnits(currency);
-  const settled = parts.map(settle);
-  const goal =
-    target ??
-    roundMoney(
-      settled.reduce((sum, part) => sum.plus(part), ZERO),
-      currency,
-    );
-  if (settled.every((part) => part.decimalPlaces() <= digits)) {
-    const sum = settled.reduce((acc, part) => acc.plus(part), ZERO);
-    if (sum.eq(goal)) return settled;
+  let onGrid = true;
+  let rawSum = ZERO;
+  for (const part of parts) {
+    rawSum = rawSum.plus(part);
+    if (onGrid && part.decimalPlaces() > digits) onGrid = false;
   }
-  const unit = new Decimal(1).dividedBy(10 ** digits);
-  const floors = settled.map((part) => part.toDecimalPlaces(digits, Decimal.ROUND_FLOOR));
-  const remainders = settled.map((part, i) => part.minus(floors[i] as Decimal));
-  let missing = goal
-    .minus(floors.reduce((sum, part) => sum.plus(part), ZERO))
-    .dividedBy(unit)
-    .toNumber();
-  const byRemainder = remainders
-    .map((remainder, index) => ({ remainder, index }))
-    .sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
-  const result = floors.slice();
-  // More than one pass only when the target is not the rounded sum (a caller's own total).
-  while (missing > 0 && byRemainder.length > 0) {
-    for (const { index } of byRemainder) {
-      if (missing === 0) break;
-      result[index] = (result[index] as Decimal).plus(unit);
-      missing -= 1;
+  // Every part already whole minor units (most carts): nothing to round.
+  if (onGrid && (target === undefined || rawSum.eq(target))) return parts.slice();
+  if (parts.length === 1 && target !== undefined) return [target];
+  // The target from the sum of the unsettled parts: settling each part first could move a sum
+  // that is exactly on a half (218.265) to just below it.
+  const goal = target ?? roundMoney(settle(rawSum), currency);
+  const unit = MINOR_UNIT[digits] ?? new Decimal(1).dividedBy(10 ** digits);
+  const result: Decimal[] = new Array(parts.length);
+  const fractional: { remainder: Decimal; index: number }[] = [];
+  let floorSum = ZERO;
+  parts.forEach((raw, index) => {
+    const part = settle(raw);
+    if (part.decimalPlaces() <= digits) {
+      result[index] = part;
+      floorSum = floorSum.plus(part);
+      return;
     }
+    const floor = part.toDecimalPlaces(digits, Decimal.ROUND_FLOOR);
+    result[index] = floor;
+    floorSum = floorSum.plus(floor);
+    fractional.push({ remainder: part.minus(floor), index });
+  });
+  let missing = goal.minus(floorSum).dividedBy(unit).toNumber();
+  fractional.sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
+  // Largest remainders first; a caller's target beyond the rounded sum goes round all parts.
+  const order = [...fractional.map((entry) => entry.index), ...parts.keys()];
+  for (let k = 0; missing > 0 && order.length > 0; k = (k + 1) % order.length) {
+    const index = order[k] as number;
+    result[index] = (result[index] as Decimal).plus(unit);
+    missing -= 1;
   }
-  while (missing < 0 && byRemainder.length > 0) {
+  // A target below the floors (a caller's own total): take from the smallest remainders.
+  const reverse = [...parts.keys()].reverse();
+  while (missing < 0) {
     let took = false;
-    for (let k = byRemainder.length - 1; k >= 0 && missing < 0; k -= 1) {
-      const index = (byRemainder[k] as { index: number }).index;
+    for (const index of [...fractional.map((entry) => entry.index)].reverse().concat(reverse)) {
+      if (missing === 0) break;
       if ((result[index] as Decimal).gte(unit)) {
         result[index] = (result[index] as Decimal).minus(unit);
         missing += 1;
@@ -178,7 +196,7 @@ export function formatForPeople(value: DecimalValue, currency: string): string {
   const fixed = moneyString(dec(value), currency);
   const negative = fixed.startsWith('-');
   const [whole = '0', fraction] = (negative ? fixed.slice(1) : fixed).split('.');
-  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const grouped = whole.length > 3 ? whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',') : whole;
   const symbol = CURRENCY_SYMBOLS[currency] ?? `${currency} `;
   return `${negative ? '−' : ''}${symbol}${grouped}${fraction === undefined ? '' : `.${fraction}`}`;
 }

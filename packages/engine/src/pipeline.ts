@@ -3,14 +3,21 @@ import type { CompiledRule } from './compile';
 import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
-import { appliedText, title, type Words } from './explain';
-import { Decimal, moneyString, roundMoney, roundToSum, settle, ZERO } from './money';
+import { appliedText, type Words } from './explain';
+import { figuresKey, frozen, type LineAmounts, type LineFigures, lineFigures, type UnitPrices } from './line-figures';
+import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
 import { findNearMisses } from './near-misses';
-import type { AppliedDiscount, AppliedRule, PricedCart, PricedLine } from './result';
+import type { AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
-import { applyShipping, applyThresholds, type ShippingOutcome, type ThresholdOutcome } from './rules/cart-level';
+import {
+  applyShipping,
+  applyThresholds,
+  type CartLevelLine,
+  type ShippingOutcome,
+  type ThresholdOutcome,
+} from './rules/cart-level';
 import { chooseUnitPrice } from './rules/price';
-import { applyLineRules, type DealMemo, type LineRuleOutcome } from './stacking';
+import { applyLineRules, type LineRuleMemo, type LineRuleOutcome } from './stacking';
 import { ValidationError } from './validate';
 
 /**
@@ -35,8 +42,8 @@ export interface PricingRequest {
   context: PricingContext;
   at: number;
   lines: readonly CartLine[];
-  /** Best-deal answers by their inputs, kept by a session between prices. */
-  memo?: DealMemo;
+  /** What a session keeps between prices of one checkout. */
+  memo?: SessionMemo;
 }
 
 export function runPricing(request: PricingRequest): PricedCart {
@@ -60,15 +67,24 @@ export function runPricing(request: PricingRequest): PricedCart {
   return chosen.cart;
 }
 
-function words(context: PricingContext): Words {
-  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount) };
+/** What a session keeps between prices: line-rule outcomes, and rule titles in its currency. */
+export interface SessionMemo {
+  lineRules: LineRuleMemo;
+  titles: Map<CompiledRule, string>;
+  /** Figures of lines untouched cart-wide, by figuresKey. */
+  figures: Map<string, LineFigures>;
 }
 
-interface UnitPrices {
-  base: Decimal[];
-  unit: Decimal[];
-  rule: (CompiledRule | undefined)[];
+export function createSessionMemo(): SessionMemo {
+  return { lineRules: { deals: new Map(), alone: new Map() }, titles: new Map(), figures: new Map() };
 }
+
+function words(context: PricingContext, titles = new Map<CompiledRule, string>()): Words {
+  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount), titles };
+}
+
+const NO_RULES: readonly CompiledRule[] = [];
+const NO_THRESHOLDS: ThresholdOutcome = { parts: new Map(), total: ZERO, applied: [], shortfalls: [] };
 
 function priceWithCoupons(
   request: PricingRequest,
@@ -87,64 +103,100 @@ function priceWithCoupons(
   };
   const conditions = new ConditionCache(facts);
   const convert = (amount: Decimal) => toCartMoney(context, amount);
-  const say = words(context);
+  const say = words(context, request.memo?.titles);
 
   // 2. unit prices
   const prices = unitPrices(lines, conditions, context);
-  // 3. line rules
-  const lineRulesInForce = lines.map((line) => line.lineRules.filter((rule) => conditions.inForce(rule)));
+  // 3. line rules (only lines with a line rule in force take part)
+  const lineRulesInForce = lines.map((line) =>
+    line.lineRules.length === 0 ? NO_RULES : line.lineRules.filter((rule) => conditions.inForce(rule)),
+  );
   const tierCounts = countTierUnits(lines, lineRulesInForce);
   const lineOutcome = applyLineRules(
-    lines.map((line, position) => ({
-      index: line.index,
-      product: line.product,
-      qty: line.qty,
-      unitPrice: prices.unit[position] as Decimal,
-      rules: lineRulesInForce[position] as CompiledRule[],
-    })),
+    lines.flatMap((line, position) =>
+      (lineRulesInForce[position] as CompiledRule[]).length === 0
+        ? []
+        : [
+            {
+              index: line.index,
+              product: line.product,
+              qty: line.qty,
+              unitPrice: prices.unit[position] as Decimal,
+              rules: lineRulesInForce[position] as CompiledRule[],
+            },
+          ],
+    ),
     context.stacking,
     { tierCounts, convert },
-    request.memo,
+    request.memo?.lineRules,
   );
-  const afterLineRules = summariseLots(lines, lineOutcome);
+  const afterLineRules = summariseLots(lines, prices, lineOutcome);
   // 4. thresholds
   const thresholdRules = uniqueInForce(lines, (line) => line.thresholds, conditions);
-  const thresholds = applyThresholds(
-    lines.map((line, position) => ({
-      index: line.index,
-      product: line.product,
-      amount: afterLineRules.amounts[position] as Decimal,
-    })),
-    thresholdRules,
-    convert,
-  );
-  // 5. rounding
+  const thresholds =
+    thresholdRules.length === 0
+      ? NO_THRESHOLDS
+      : applyThresholds(cartLevelLines(lines, afterLineRules.amounts), thresholdRules, convert);
+  // 5. rounding, 6. tax (and each line's figures as text)
   const money = (value: Decimal) => moneyString(value, context.currency);
-  const rounded = roundLines(lines, prices, afterLineRules, thresholds, say, money);
-  // 6. tax
-  const taxes = lines.map((line, position) =>
-    lineTax(rounded.totals[position] as Decimal, line.product.taxRate, context),
-  );
+  const exact = lines.map((line, position) => {
+    let amount = afterLineRules.amounts[position] as Decimal;
+    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
+    return amount;
+  });
+  const totals = roundToSum(exact, context.currency);
+  const cache = request.memo?.figures;
+  const figures = lines.map((line, position) => {
+    // A line that nothing cart-wide touched (no set, no threshold, nothing to round) has the
+    // same figures whenever its own inputs are the same: a session keeps them.
+    const rules = lineRulesInForce[position] as readonly CompiledRule[];
+    const key =
+      cache &&
+      !thresholds.parts.has(line.index) &&
+      !rules.some((rule) => rule.kind === 'mixMatch') &&
+      (exact[position] as Decimal).decimalPlaces() <= context.minorDigits
+        ? figuresKey(line, position, prices, rules, tierCounts)
+        : undefined;
+    const known = key === undefined ? undefined : cache?.get(key);
+    if (known) return known;
+    const computed = lineFigures(
+      line,
+      position,
+      prices,
+      afterLineRules,
+      thresholds,
+      totals[position] as Decimal,
+      context,
+      say,
+      money,
+    );
+    if (key === undefined) return computed;
+    const kept = frozen(computed);
+    cache?.set(key, kept);
+    return kept;
+  });
+  const taxes = figures.map((figure) => figure.tax);
+  const rounded: RoundedLines = {
+    totals,
+    ruleParts: figures.map((figure) => figure.ruleParts),
+  };
   // 7. shipping
   const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
   const charge = context.shippingPrice ?? ZERO;
-  const shipping = context.shippingPrice
-    ? applyShipping(
-        charge,
-        lines.map((line, position) => ({
-          index: line.index,
-          product: line.product,
-          amount: rounded.totals[position] as Decimal,
-        })),
-        shippingRules,
-        convert,
-      )
-    : { discount: ZERO, parts: [], shortfalls: [] };
+  const shipping =
+    context.shippingPrice && shippingRules.length > 0
+      ? applyShipping(charge, cartLevelLines(lines, rounded.totals), shippingRules, convert)
+      : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
-  const subtotal = rounded.subtotals.reduce((sum, value) => sum.plus(value), ZERO);
-  const linesTotal = rounded.totals.reduce((sum, value) => sum.plus(value), ZERO);
-  const tax = taxes.reduce((sum, value) => sum.plus(value), ZERO);
+  let subtotal = ZERO;
+  let linesTotal = ZERO;
+  let tax = ZERO;
+  lines.forEach((_, position) => {
+    subtotal = subtotal.plus(prices.subtotal[position] as Decimal);
+    linesTotal = linesTotal.plus(rounded.totals[position] as Decimal);
+    tax = tax.plus(taxes[position] as Decimal);
+  });
   const shippingCharged = charge.minus(shippingDiscount);
   const total = linesTotal.plus(context.taxIncluded ? ZERO : tax).plus(shippingCharged);
 
@@ -162,34 +214,29 @@ function priceWithCoupons(
     zones: index.zones,
     timeZone: context.timeZone,
   });
+  const missesByLine = new Map<number, NearMiss[]>();
+  for (const miss of nearMisses) {
+    for (const index of miss.lines) {
+      const list = missesByLine.get(index);
+      if (list) list.push(miss);
+      else missesByLine.set(index, [miss]);
+    }
+  }
   const pricedLines: PricedLine[] = lines.map((line, position) => {
-    const rule = prices.rule[position];
-    const base = prices.base[position] as Decimal;
-    const unit = prices.unit[position] as Decimal;
+    const figure = figures[position] as LineFigures;
     return {
       sku: line.sku,
       qty: line.qty,
-      basePrice: money(base),
-      unitPrice: money(unit),
-      ...(rule && !unit.eq(base)
-        ? {
-            adjustment: {
-              ruleId: rule.id,
-              kind: rule.kind as 'price' | 'priceList',
-              ...(rule.name ? { name: rule.name } : {}),
-              from: money(base),
-              to: money(unit),
-              text: `${title(rule, say)}: ${money(unit)} instead of ${money(base)}`,
-            },
-          }
-        : {}),
-      subtotal: money(rounded.subtotals[position] as Decimal),
-      discounts: rounded.discounts[position] as AppliedDiscount[],
-      discount: money((rounded.subtotals[position] as Decimal).minus(rounded.totals[position] as Decimal)),
-      total: money(rounded.totals[position] as Decimal),
-      taxRate: line.product.taxRate.toString(),
-      tax: money(taxes[position] as Decimal),
-      nearMisses: nearMisses.filter((miss) => miss.lines.includes(line.index)),
+      basePrice: figure.texts.base,
+      unitPrice: figure.texts.unit,
+      ...(figure.adjustment ? { adjustment: figure.adjustment } : {}),
+      subtotal: figure.texts.subtotal,
+      discounts: figure.discounts,
+      discount: figure.texts.discount,
+      total: figure.texts.total,
+      taxRate: figure.texts.taxRate,
+      tax: figure.texts.tax,
+      nearMisses: missesByLine.get(line.index) ?? [],
     };
   });
   return {
@@ -215,14 +262,25 @@ function priceWithCoupons(
   };
 }
 
+/** Lines as cart-level rules see them: product and amount so far. */
+function cartLevelLines(lines: readonly ResolvedLine[], amounts: readonly Decimal[]): CartLevelLine[] {
+  return lines.map((line, position) => ({
+    index: line.index,
+    product: line.product,
+    amount: amounts[position] as Decimal,
+  }));
+}
+
 /** Step 2: the unit price of each line, in base currency and as the cart shows it. */
 function unitPrices(lines: readonly ResolvedLine[], conditions: ConditionCache, context: PricingContext): UnitPrices {
-  const result: UnitPrices = { base: [], unit: [], rule: [] };
+  const result: UnitPrices = { base: [], unit: [], subtotal: [], rule: [] };
   for (const line of lines) {
     const base = toCartMoney(context, line.product.price);
     const choice = line.prices.length > 0 ? chooseUnitPrice(line.product, line.prices, conditions) : undefined;
+    const unit = choice?.rule ? toCartMoney(context, choice.price) : base;
     result.base.push(base);
-    result.unit.push(choice?.rule ? toCartMoney(context, choice.price) : base);
+    result.unit.push(unit);
+    result.subtotal.push(unit.times(line.qty));
     result.rule.push(choice?.rule);
   }
   return result;
@@ -242,21 +300,22 @@ function countTierUnits(
   return counts;
 }
 
-interface LineAmounts {
-  /** Exact amount of each line after line rules. */
-  amounts: Decimal[];
-  /** Exact amount per rule taken off each line, in the order applied. */
-  parts: Map<CompiledRule, Decimal>[];
-}
-
-function summariseLots(lines: readonly ResolvedLine[], outcome: LineRuleOutcome): LineAmounts {
+/** Amounts after line rules: the lots of lines that took part, the subtotal of the others. */
+function summariseLots(lines: readonly ResolvedLine[], prices: UnitPrices, outcome: LineRuleOutcome): LineAmounts {
   const position = new Map(lines.map((line, at) => [line.index, at]));
-  const amounts = lines.map(() => ZERO);
-  const parts = lines.map(() => new Map<CompiledRule, Decimal>());
+  const amounts = prices.subtotal.slice();
+  const parts: (Map<CompiledRule, Decimal> | undefined)[] = lines.map(() => undefined);
+  const touched = new Set<number>();
   for (const lot of outcome.lots) {
     const at = position.get(lot.line) as number;
+    if (!touched.has(at)) {
+      touched.add(at);
+      amounts[at] = ZERO;
+    }
     amounts[at] = (amounts[at] as Decimal).plus(lot.price.times(lot.qty));
-    const lineParts = parts[at] as Map<CompiledRule, Decimal>;
+    if (lot.discounts.length === 0) continue;
+    const lineParts = parts[at] ?? new Map<CompiledRule, Decimal>();
+    parts[at] = lineParts;
     for (const part of lot.discounts) {
       lineParts.set(part.rule, (lineParts.get(part.rule) ?? ZERO).plus(part.amount.times(lot.qty)));
     }
@@ -278,66 +337,9 @@ function uniqueInForce(
 }
 
 interface RoundedLines {
-  subtotals: Decimal[];
   totals: Decimal[];
-  /** Per line: each rule's rounded part, adding up to subtotal − total. */
-  discounts: AppliedDiscount[][];
   /** Per line: each rule's rounded part (for the cart summary). */
-  ruleParts: Map<CompiledRule, Decimal>[];
-}
-
-/** Step 5: line totals that add up to the rounded cart amount, and discount parts that add up per line. */
-function roundLines(
-  lines: readonly ResolvedLine[],
-  prices: UnitPrices,
-  afterLineRules: LineAmounts,
-  thresholds: ThresholdOutcome,
-  say: Words,
-  money: (value: Decimal) => string,
-): RoundedLines {
-  const currency = say.currency;
-  const subtotals = lines.map((line, position) => (prices.unit[position] as Decimal).times(line.qty));
-  const exact = lines.map((line, position) => {
-    let amount = afterLineRules.amounts[position] as Decimal;
-    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
-    return settle(amount);
-  });
-  const totals = roundToSum(exact, currency);
-  const ruleParts: Map<CompiledRule, Decimal>[] = [];
-  const discounts: AppliedDiscount[][] = [];
-  lines.forEach((line, position) => {
-    const parts = new Map(afterLineRules.parts[position]);
-    for (const part of thresholds.parts.get(line.index) ?? []) {
-      parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
-    }
-    const rules = [...parts.keys()];
-    const target = (subtotals[position] as Decimal).minus(totals[position] as Decimal);
-    const roundedParts = rules.length > 0 ? roundToSum([...parts.values()], currency, target) : [];
-    const byRule = new Map<CompiledRule, Decimal>();
-    const lineDiscounts: AppliedDiscount[] = [];
-    rules.forEach((rule, at) => {
-      const amount = roundedParts[at] as Decimal;
-      byRule.set(rule, amount);
-      if (amount.isZero()) return;
-      lineDiscounts.push({
-        ruleId: rule.id,
-        kind: rule.kind,
-        ...(rule.name ? { name: rule.name } : {}),
-        amount: money(amount),
-        text: appliedText(rule, say, amount),
-      });
-    });
-    ruleParts.push(byRule);
-    discounts.push(lineDiscounts);
-  });
-  return { subtotals, totals, discounts, ruleParts };
-}
-
-/** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
-function lineTax(amount: Decimal, rate: Decimal, context: PricingContext): Decimal {
-  if (rate.isZero() || amount.isZero()) return ZERO;
-  const tax = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
-  return roundMoney(tax, context.currency);
+  ruleParts: ReadonlyMap<CompiledRule, Decimal>[];
 }
 
 function appliedRules(
@@ -358,9 +360,11 @@ function appliedRules(
   };
   lines.forEach((line, position) => {
     const rule = prices.rule[position];
-    const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
-    if (rule && !saved.isZero()) add(rule, saved, line.index);
-    for (const [partRule, amount] of rounded.ruleParts[position] as Map<CompiledRule, Decimal>) {
+    if (rule && prices.base[position] !== prices.unit[position]) {
+      const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
+      if (!saved.isZero()) add(rule, saved, line.index);
+    }
+    for (const [partRule, amount] of rounded.ruleParts[position] as ReadonlyMap<CompiledRule, Decimal>) {
       if (!amount.isZero()) add(partRule, amount, line.index);
     }
   });

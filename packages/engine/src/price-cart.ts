@@ -1,10 +1,9 @@
 import { type CartLine, ProductRulesCache } from './cart-lines';
 import { Catalog, type ProductSource } from './catalog';
 import { createContext, type PricingContext, type PricingOptions } from './context';
-import { runPricing } from './pipeline';
+import { createSessionMemo, runPricing, type SessionMemo } from './pipeline';
 import type { PricedCart } from './result';
 import { indexRules, RuleIndex } from './rule-index';
-import type { DealMemo } from './stacking';
 
 export interface PriceCartInput extends PricingOptions {
   /** The moment priced, epoch ms (the engine never reads a clock). */
@@ -36,17 +35,16 @@ export class PricingSession {
   readonly index: RuleIndex;
   readonly context: PricingContext;
   private readonly products: ProductRulesCache;
-  private readonly memo: DealMemo = new Map();
+  private readonly memo: SessionMemo = createSessionMemo();
 
   constructor(options: SessionOptions) {
-    this.context = createContext(options);
-    this.index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
-    const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
-    this.products = new ProductRulesCache(this.index, catalog);
+    ({ index: this.index, context: this.context, products: this.products } = prepare(options));
   }
 
   price(at: number, lines: readonly CartLine[]): PricedCart {
-    if (this.memo.size > MEMO_SIZE) this.memo.delete(this.memo.keys().next().value as string);
+    forgetOldest(this.memo.lineRules.deals, MEMO_SIZE);
+    forgetOldest(this.memo.lineRules.alone, MEMO_SIZE * 16);
+    forgetOldest(this.memo.figures, MEMO_SIZE * 16);
     return runPricing({
       index: this.index,
       products: this.products,
@@ -58,21 +56,24 @@ export class PricingSession {
   }
 }
 
+function forgetOldest(map: Map<string, unknown>, size: number): void {
+  while (map.size > size) map.delete(map.keys().next().value as string);
+}
+
 /**
  * Prices a cart: unit prices, line rules with the best deal, cart thresholds, rounding, tax,
  * shipping and totals, with explanations. Throws ValidationError (with `issues`) for bad input.
  */
 export function priceCart(input: PriceCartInput): PricedCart {
   const { at, lines, ...options } = input;
-  const session = new PricingSession(options);
-  return runPricing({
-    index: session.index,
-    products: new ProductRulesCache(
-      session.index,
-      input.products instanceof Catalog ? input.products : new Catalog(input.products),
-    ),
-    context: session.context,
-    at,
-    lines,
-  });
+  // A single price keeps nothing for later: no session memory to fill.
+  return runPricing({ ...prepare(options), at, lines });
+}
+
+/** Rules indexed (validated if JSON), options checked, products ready to look up. */
+function prepare(options: SessionOptions): { index: RuleIndex; context: PricingContext; products: ProductRulesCache } {
+  const index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
+  const context = createContext(options, index.zones);
+  const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
+  return { index, context, products: new ProductRulesCache(index, catalog) };
 }

@@ -16,6 +16,9 @@ export class RuleIndex {
   private readonly everywhere: CompiledRule[] = [];
   private readonly byId = new Map<string, CompiledRule>();
   private readonly byCoupon = new Map<string, CompiledRule[]>();
+  private readonly byProduct = new Map<string, ProductRuleSets>();
+  /** The same, by the product object a Catalog hands out (no key to build). */
+  private readonly byProductObject = new WeakMap<ProductRef, ProductRuleSets>();
   /** Codes of coupons that are not combined with other coupons. */
   readonly soloCoupons: ReadonlySet<string>;
 
@@ -70,6 +73,30 @@ export class RuleIndex {
     return this.byCoupon.get(code) ?? [];
   }
 
+  /**
+   * The rules that can apply to a product, split by the pricing step that uses them; kept per
+   * SKU and categories, since a catalog prices the same products over and over.
+   */
+  rulesFor(product: ProductRef): ProductRuleSets {
+    const known = this.byProductObject.get(product);
+    if (known) return known;
+    const key = `${product.sku}\u0000${product.categories.join('\u0001')}`;
+    let sets = this.byProduct.get(key);
+    if (!sets) {
+      const all = this.candidatesFor(product);
+      sets = {
+        all,
+        prices: all.filter((rule) => rule.kind === 'price' || rule.kind === 'priceList'),
+        lineRules: all.filter((rule) => rule.kind === 'discount' || rule.kind === 'tiered' || rule.kind === 'mixMatch'),
+        thresholds: all.filter((rule) => rule.kind === 'threshold'),
+        shipping: all.filter((rule) => rule.kind === 'shipping'),
+      };
+      this.byProduct.set(key, sets);
+    }
+    this.byProductObject.set(product, sets);
+    return sets;
+  }
+
   /** Rules that can apply to a product (scope only; time and customer are checked later), in rule order. */
   candidatesFor(product: ProductRef): CompiledRule[] {
     const sources: CompiledRule[][] = [];
@@ -96,6 +123,17 @@ export class RuleIndex {
     }
     return found.sort((a, b) => a.ordinal - b.ordinal);
   }
+}
+
+/** A product's candidate rules by pricing step, each list in rule order. */
+export interface ProductRuleSets {
+  readonly all: readonly CompiledRule[];
+  /** price and priceList. */
+  readonly prices: readonly CompiledRule[];
+  /** discount, tiered, mixMatch. */
+  readonly lineRules: readonly CompiledRule[];
+  readonly thresholds: readonly CompiledRule[];
+  readonly shipping: readonly CompiledRule[];
 }
 
 function push(map: Map<string, CompiledRule[]>, key: string, rule: CompiledRule): void {

@@ -49,14 +49,18 @@ export class CompiledSchedule {
     if (at < this.from || at >= this.to) return false;
     const recurrence = this.recurrence;
     if (!recurrence) return true;
-    const offsets = zones.get(recurrence.timeZone ?? storeZone);
+    const zone = recurrence.timeZone ?? storeZone;
+    const known = this.steady;
+    if (known && known.zone === zone && at >= known.from && at < known.until) return known.active;
+    const offsets = zones.get(zone);
     const today = offsets.localDay(at);
-    for (let day = today; day >= today - recurrence.reachDays; day -= 1) {
+    let active = false;
+    for (let day = today; day >= today - recurrence.reachDays && !active; day -= 1) {
       if (!recurrence.occursOn(day)) continue;
       const opens = offsets.instantOf(recurrence.openingWall(day));
-      if (opens <= at && at < opens + recurrence.durationMs) return true;
+      active = opens <= at && at < opens + recurrence.durationMs;
     }
-    return false;
+    return active;
   }
 
   /** The first instant after `from` at which activity changes, or null (none within the horizon). */
@@ -66,8 +70,28 @@ export class CompiledSchedule {
       if (this.to > from && Number.isFinite(this.to)) return this.to;
       return null;
     }
+    const zone = this.recurrence.timeZone ?? storeZone;
+    const known = this.steady;
+    if (known && known.zone === zone && from >= known.from && from < known.until) return known.next;
+    const next = this.computeNextChange(from, zones, zone);
+    // Activity holds from `from` until `next`: every question inside that span has this answer
+    // (a "none in sight" answer is kept for a day, as the horizon moves with the question).
+    this.steady = {
+      zone,
+      from,
+      until: next ?? from + DAY_MS,
+      next,
+      active: this.isActiveAt(from, zones, zone),
+    };
+    return next;
+  }
+
+  /** What `nextChange` last learnt: activity is `active` on [from, until), changing at `next`. */
+  private steady: { zone: string; from: number; until: number; next: number | null; active: boolean } | undefined;
+
+  private computeNextChange(from: number, zones: TimeZones, zone: string): number | null {
     const horizon = from + CHANGE_HORIZON_DAYS * DAY_MS;
-    for (const window of this.activeIntervals(Math.max(from, this.from), horizon, zones, storeZone)) {
+    for (const window of this.activeIntervals(Math.max(from, this.from), horizon, zones, zone)) {
       if (window.end <= from) continue;
       if (window.start > from) return window.start;
       return Number.isFinite(window.end) && window.end <= horizon ? window.end : null;

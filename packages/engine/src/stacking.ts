@@ -55,7 +55,46 @@ export function applyLineRules(
   lines: readonly DiscountLine[],
   stacking: StackingModel,
   facts: UnitRuleFacts,
-  memo?: DealMemo,
+  memo?: LineRuleMemo,
+): LineRuleOutcome {
+  // A line without a mix-and-match rule is priced alone: nothing it does depends on the other
+  // lines (tier counts aside, which are part of its key). A session remembers such outcomes.
+  const together = lines.filter((line) => line.rules.some((rule) => rule.kind === 'mixMatch'));
+  const lots: Lot[] = [];
+  for (const line of lines) {
+    if (line.rules.some((rule) => rule.kind === 'mixMatch')) continue;
+    const key = memo ? aloneKey(line, stacking, facts) : '';
+    let outcome = memo?.alone.get(key);
+    if (!outcome) {
+      outcome = runPriorities([line], stacking, facts, memo?.deals).lots.map(({ line: _, ...rest }) => rest);
+      memo?.alone.set(key, outcome);
+    }
+    for (const lot of outcome) lots.push({ ...lot, line: line.index });
+  }
+  const joint = runPriorities(together, stacking, facts, memo?.deals);
+  return { lots: [...lots, ...joint.lots], approximate: joint.approximate, searchNodes: joint.searchNodes };
+}
+
+/** What the outcome of a line priced alone depends on. */
+function aloneKey(line: DiscountLine, stacking: StackingModel, facts: UnitRuleFacts): string {
+  let key = `${stacking}|${line.product.sku}|${line.qty}|${line.unitPrice.toString()}|`;
+  for (const rule of line.rules) {
+    key += `${rule.ordinal}${rule.kind === 'tiered' ? `:${facts.tierCounts.get(rule.ordinal) ?? 0}` : ''},`;
+  }
+  return key;
+}
+
+/** Outcomes a session keeps between prices: best-deal searches and lines priced alone. */
+export interface LineRuleMemo {
+  deals: DealMemo;
+  alone: Map<string, Omit<Lot, 'line'>[]>;
+}
+
+function runPriorities(
+  lines: readonly DiscountLine[],
+  stacking: StackingModel,
+  facts: UnitRuleFacts,
+  memo: DealMemo | undefined,
 ): LineRuleOutcome {
   let lots: Lot[] = lines.map((line) => ({
     line: line.index,
@@ -259,6 +298,9 @@ function searchDeals(
 
 /** Joins lots of one line with the same price, state and history, to keep the work small. */
 function mergeLots(lots: readonly Lot[]): Lot[] {
+  const lines = new Set<number>();
+  for (const lot of lots) lines.add(lot.line);
+  if (lines.size === lots.length) return lots as Lot[];
   const byKey = new Map<string, Lot>();
   const merged: Lot[] = [];
   for (const lot of lots) {

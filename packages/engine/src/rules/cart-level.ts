@@ -69,12 +69,28 @@ export function applyThresholds(
   convert: (amount: Decimal) => Decimal,
 ): ThresholdOutcome {
   const { qualified, shortfalls } = qualify(lines, rules, convert);
-  let best: ThresholdOutcome = { parts: new Map(), total: ZERO, applied: [], shortfalls };
+  // A rule alone takes a known amount off its lines (no need to spread it to compare); only
+  // the chain of compound rules is worked out line by line. The winner is then spread.
+  let winner: Qualified[] | undefined;
+  let most = ZERO;
   for (const option of alternatives(qualified)) {
-    const outcome = chainOnLines(lines, option, convert);
-    if (outcome.total.gt(best.total)) best = { ...outcome, shortfalls };
+    const total =
+      option.length === 1 ? aloneTotal(option[0] as Qualified, convert) : chainOnLines(lines, option, convert).total;
+    if (total.gt(most)) {
+      most = total;
+      winner = option;
+    }
   }
-  return best;
+  if (!winner) return { parts: new Map(), total: ZERO, applied: [], shortfalls };
+  return { ...chainOnLines(lines, winner, convert), shortfalls };
+}
+
+function aloneTotal({ rule, eligible }: Qualified, convert: (amount: Decimal) => Decimal): Decimal {
+  const subtotal = eligible.reduce((sum, line) => sum.plus(line.amount), ZERO);
+  const benefit = rule.benefit;
+  if (benefit?.type === 'percent') return subtotal.times(benefit.fraction);
+  if (benefit?.type === 'amount') return minDecimal(convert(benefit.amount), subtotal);
+  return ZERO;
 }
 
 /** Percentages first (each on its lines' current amounts), then amounts spread in proportion. */
