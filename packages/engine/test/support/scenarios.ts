@@ -8,6 +8,12 @@ export const repoRoot = path.resolve(here, '../../../..');
 /** The shared scenarios live beside the repository: ../shared/pricing-scenarios. */
 export const sharedScenarioDir = path.resolve(repoRoot, '../shared/pricing-scenarios');
 export const ownScenarioDir = path.resolve(here, '../scenarios');
+/**
+ * A copy of the shared examples kept in the repository, so a clone without ../shared
+ * beside it (a CI runner) still proves them. Refresh it with
+ * `cp ../shared/pricing-scenarios/* packages/engine/test/shared-scenarios/`.
+ */
+export const vendoredSharedScenarioDir = path.resolve(here, '../shared-scenarios');
 
 export interface ScenarioFile {
   file: string;
