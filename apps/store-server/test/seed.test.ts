@@ -90,21 +90,6 @@ describe('seeding the demo store', () => {
     expect(events.rows[0].n).toBe(1);
   });
 
-  it('opens with one low-stock alert per SKU that starts below its threshold', async () => {
-    const low = await db.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM stock_levels WHERE received - sold - held < low_stock_threshold`,
-    );
-    const alerts = await db.pool.query<{ n: number; skus: number }>(
-      `SELECT count(*)::int AS n, count(DISTINCT sku)::int AS skus FROM low_stock_alerts`,
-    );
-    const events = await db.pool.query<{ n: number }>(
-      `SELECT count(*)::int AS n FROM events WHERE type = 'alert.low_stock'`,
-    );
-    expect(low.rows[0]?.n).toBeGreaterThan(10);
-    expect(alerts.rows[0]).toEqual({ n: low.rows[0]?.n, skus: low.rows[0]?.n });
-    expect(events.rows[0]?.n).toBe(low.rows[0]?.n);
-  });
-
   it('stores prices as exact numerics and barcodes as the check-digit-valid codes', async () => {
     const { rows } = await db.pool.query(
       `SELECT sku, barcode, base_price::text AS price FROM products ORDER BY sku LIMIT 50`,

@@ -71,13 +71,6 @@ export async function seedDemoStore(pool: pg.Pool, minProducts = 2_400): Promise
         [DEMO_STORE.id, batch.map((p) => p.sku), batch.map((p) => p.stock)],
       );
     }
-    // The store opens with some shelves nearly empty: record those as low-stock alerts now
-    // (one per SKU, as a crossing would), so procurement and the dashboard know from day one.
-    await client.query(
-      `SELECT stock_touch(store_id, sku) FROM stock_levels
-       WHERE store_id = $1 AND received - sold - held < low_stock_threshold ORDER BY sku`,
-      [DEMO_STORE.id],
-    );
     await seedDemoPricing(client, DEMO_STORE.id);
     await appendEvents(client, [
       {
