@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,11 @@ export interface PosConfig {
   enrollmentCode: string | undefined;
   /** A terminal token given directly (skips enrollment). */
   terminalToken: string | undefined;
+  /**
+   * With neither code nor token, on the machine that runs the demo store server: the demo
+   * store's terminal key from `.till/demo-keys.json`, so `pnpm pos` just works after `pnpm start`.
+   */
+  fallbackToken: string | undefined;
   /** Name to enroll under, e.g. "Till 2". */
   terminalName: string | undefined;
   dataDir: string;
@@ -78,10 +83,25 @@ Each flag has an environment variable: ${Object.entries(FLAGS)
   .map(([flag, f]) => `--${flag} ${f.env}`)
   .join(', ')}.`;
 
+/** The demo store's terminal key, when the server is on this machine and `pnpm start` wrote its keys. */
+function demoTerminalKey(
+  serverUrl: string,
+  file = path.join(findRepoRoot(), '.till', 'demo-keys.json'),
+): string | undefined {
+  const host = new URL(serverUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]', '::1'].includes(host)) return undefined;
+  try {
+    const keys = JSON.parse(readFileSync(file, 'utf8')) as { terminal?: unknown };
+    return typeof keys.terminal === 'string' ? keys.terminal : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export function loadPosConfig(
   env: NodeJS.ProcessEnv,
   argv: readonly string[] = [],
-  defaults: { dataDir?: string } = {},
+  defaults: { dataDir?: string; demoKeysFile?: string } = {},
 ): PosConfig {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -110,10 +130,13 @@ export function loadPosConfig(
     throw new PosConfigError(lines.join('\n'));
   }
   const e = parsed.data;
+  const serverUrl = e.TILL_SERVER_URL.replace(/\/+$/, '');
   return {
-    serverUrl: e.TILL_SERVER_URL.replace(/\/+$/, ''),
+    serverUrl,
     enrollmentCode: e.TILL_ENROLLMENT_CODE,
     terminalToken: e.TILL_TERMINAL_TOKEN,
+    fallbackToken:
+      e.TILL_ENROLLMENT_CODE || e.TILL_TERMINAL_TOKEN ? undefined : demoTerminalKey(serverUrl, defaults.demoKeysFile),
     terminalName: e.TILL_TERMINAL_NAME,
     dataDir: path.resolve(e.TILL_POS_DATA_DIR ?? defaults.dataDir ?? path.join(findRepoRoot(), '.till', 'pos')),
     host: e.TILL_POS_HOST,

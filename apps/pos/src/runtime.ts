@@ -26,6 +26,7 @@ export function nodeBootDeps(config: PosConfig, log: Logger): Omit<BootDeps, 'ex
         serverUrl: config.serverUrl,
         enrollmentCode: config.enrollmentCode,
         terminalToken: config.terminalToken,
+        fallbackToken: config.fallbackToken,
         terminalName: config.terminalName,
         log,
       }),

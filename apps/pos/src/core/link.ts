@@ -16,6 +16,11 @@ export interface LinkOptions {
   enrollmentCode?: string | undefined;
   /** A token given directly (an already enrolled terminal moved to a new data folder). */
   terminalToken?: string | undefined;
+  /**
+   * A token to fall back on when this terminal has no identity, code or token of its own:
+   * the demo store's terminal key on a newcomer's machine.
+   */
+  fallbackToken?: string | undefined;
   terminalName?: string | undefined;
   log: { info(message: string): void; warn(message: string): void };
   fetch?: typeof fetch;
@@ -100,9 +105,44 @@ export async function ensureEnrolled(terminal: Terminal, options: LinkOptions): 
     options.log.info(`Enrolled as terminal "${identity.name}" (${identity.id}) of store ${identity.storeId}.`);
     return identity;
   }
+  const token = options.terminalToken ?? options.fallbackToken;
+  if (token) {
+    const identity = {
+      ...(await whoAmI(options.serverUrl, token, options.fetch)),
+      serverUrl: options.serverUrl,
+      token,
+    };
+    terminal.settings.set('terminal', identity);
+    options.log.info(`Connected as terminal "${identity.name}" (${identity.id}) of store ${identity.storeId}.`);
+    return identity;
+  }
   throw new NotEnrolledError(
     'This terminal is not enrolled. Start it once with --code <enrollment code> (a manager makes one: POST /v1/terminals/enrollment-codes), or --token <terminal token>.',
   );
+}
+
+/** Which terminal a token belongs to, as the store server says. */
+async function whoAmI(
+  serverUrl: string,
+  token: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<Pick<TerminalIdentity, 'id' | 'name' | 'storeId'>> {
+  const response = await fetchImpl(new URL('/v1/terminals/me', serverUrl), {
+    headers: { authorization: `Bearer ${token}` },
+    signal: AbortSignal.timeout(5_000),
+  });
+  const body = (await response.json().catch(() => ({}))) as {
+    terminalId?: string;
+    name?: string;
+    storeId?: string;
+    error?: { message?: string };
+  };
+  if (!response.ok || !body.terminalId || !body.name || !body.storeId) {
+    throw new NotEnrolledError(
+      `The store server did not accept the terminal token: ${body.error?.message ?? `HTTP ${response.status}`}`,
+    );
+  }
+  return { id: body.terminalId, name: body.name, storeId: body.storeId };
 }
 
 /** The store's settings (currency, zone, tax mode) as the server says them, kept for offline starts. */

@@ -125,6 +125,28 @@ export const terminalRoutes: FastifyPluginAsyncZod = async (app) => {
     },
   );
 
+  app.get(
+    '/v1/terminals/me',
+    {
+      config: { roles: ['terminal'] },
+      schema: {
+        tags: ['terminals'],
+        summary: 'The terminal this token belongs to (a terminal started with a token it was given)',
+        response: {
+          200: z.object({ terminalId: z.string(), storeId: z.string(), name: z.string() }),
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      if (!request.identity) throw new AppError(401, 'UNAUTHENTICATED', 'Send the terminal token');
+      const terminal = await terminalOfKey(app.db, request.identity);
+      if (terminal.revokedAt) throw new AppError(403, 'TERMINAL_REVOKED', 'This terminal was revoked; enroll it again');
+      return { terminalId: terminal.id, storeId: terminal.storeId, name: terminal.name };
+    },
+  );
+
   app.post(
     '/v1/terminals/:terminalId/revoke',
     {
