@@ -4,10 +4,9 @@ import { routeOf } from '../api/endpoint';
 import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { deleteCampaign, endCampaign, getCampaign, listCampaigns, putCampaign } from '../pricing/campaigns';
-import { applyPricingChange } from '../pricing/pricing-change';
 import { checkRuleWrites } from '../pricing/rules';
 import { currentPricingVersion } from '../pricing/versions';
-import { idempotentWrite } from './idempotency';
+import { pricingWrite } from './pricing-write';
 import { storeIn } from './store-param';
 
 export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -52,15 +51,16 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
         startsAt: new Date(body.startsAt),
         endsAt: new Date(body.endsAt),
       };
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          putCampaign(client, storeId, id, fields, rules, emit),
-        );
-        return {
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, emit }) => putCampaign(client, storeId, id, fields, rules, emit),
+        async (result, version, client) => ({
           status: result.created ? 201 : 200,
-          body: await answer(client, storeId, id, versions.get(storeId) ?? 0),
-        };
-      });
+          body: await answer(client, storeId, id, version),
+        }),
+      );
     },
   });
 
@@ -70,12 +70,13 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request, reply) => {
       const storeId = storeIn(request);
       const { id } = request.params;
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { versions } = await applyPricingChange(client, [storeId], (emit) =>
-          endCampaign(client, storeId, id, new Date(), emit),
-        );
-        return { status: 200, body: await answer(client, storeId, id, versions.get(storeId) ?? 0) };
-      });
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, emit }) => endCampaign(client, storeId, id, new Date(), emit),
+        async (_, version, client) => ({ status: 200, body: await answer(client, storeId, id, version) }),
+      );
     },
   });
 
@@ -83,17 +84,17 @@ export const campaignRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeIn(request);
       const { id } = request.params;
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          deleteCampaign(client, storeId, id, emit),
-        );
-        return {
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, storeId, emit }) => deleteCampaign(client, storeId, id, emit),
+        (ruleIds, version) => ({
           status: 200,
-          body: { id, deleted: true as const, ruleIds: result, pricingVersion: versions.get(storeId) ?? 0 },
-        };
-      });
+          body: { id, deleted: true as const, ruleIds, pricingVersion: version },
+        }),
+      );
     },
   });
 };

@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type pg from 'pg';
 import { routeOf } from '../api/endpoint';
@@ -6,9 +6,8 @@ import { priceListEndpoints as api } from '../api/price-lists';
 import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
 import { deletePriceList, getPriceList, listPriceLists, putPriceList, setListPrice } from '../pricing/price-lists';
-import { applyPricingChange } from '../pricing/pricing-change';
 import { currentPricingVersion } from '../pricing/versions';
-import { idempotentWrite } from './idempotency';
+import { pricingWrite } from './pricing-write';
 import { storeIn } from './store-param';
 
 export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -37,17 +36,17 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.put),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeIn(request);
       const { id } = request.params;
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          putPriceList(client, storeId, id, request.body, emit),
-        );
-        return {
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, storeId, emit }) => putPriceList(client, storeId, id, request.body, emit),
+        async (result, version, client) => ({
           status: result.created ? 201 : 200,
-          body: await answer(client, storeId, id, versions.get(storeId) ?? 0),
-        };
-      });
+          body: await answer(client, storeIn(request), id, version),
+        }),
+      );
     },
   });
 
@@ -55,30 +54,30 @@ export const priceListRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeIn(request);
       const { id } = request.params;
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { versions } = await applyPricingChange(client, [storeId], (emit) =>
-          deletePriceList(client, storeId, id, emit),
-        );
-        return { status: 200, body: { id, deleted: true as const, pricingVersion: versions.get(storeId) ?? 0 } };
-      });
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, storeId, emit }) => deletePriceList(client, storeId, id, emit),
+        (_, version) => ({ status: 200, body: { id, deleted: true as const, pricingVersion: version } }),
+      );
     },
   });
 
   async function writePrice(
     request: { params: { id: string; sku: string } } & FastifyRequest,
-    reply: Parameters<typeof idempotentWrite>[2],
+    reply: FastifyReply,
     price: string | null,
   ) {
-    const storeId = storeIn(request);
     const { id, sku } = request.params;
-    return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-      const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-        setListPrice(client, storeId, id, sku, price, emit),
-      );
-      return { status: 200, body: { ...result, pricingVersion: versions.get(storeId) ?? 0 } };
-    });
+    return pricingWrite(
+      app,
+      request,
+      reply,
+      ({ client, storeId, emit }) => setListPrice(client, storeId, id, sku, price, emit),
+      (result, version) => ({ status: 200, body: { ...result, pricingVersion: version } }),
+    );
   }
 
   app.route({

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { catalogEndpoints as api, type productSchema } from '../api/catalog';
 import { routeOf } from '../api/endpoint';
 import { MANAGER_UP, STOREFRONT_UP } from '../auth/plugin';
+import { PRODUCT_COLUMNS, type ProductRow, productIdentity } from '../catalog/product-row';
 import { notFound } from '../errors';
 import { setBasePrice } from '../pricing/base-prices';
 import { trimScale } from '../pricing/decimal-text';
@@ -13,18 +14,6 @@ import { plainJsonSerializer } from './fast-serializer';
 import { idempotentWrite } from './idempotency';
 import { storeIn } from './store-param';
 
-interface ProductRow {
-  sku: string;
-  barcode: string;
-  name: string;
-  category_id: string;
-  parent_sku: string | null;
-  attributes: Record<string, string>;
-  tax_rate: string;
-}
-
-const COLUMNS = 'sku, barcode, name, category_id, parent_sku, attributes, tax_rate::text';
-
 function toProduct(
   row: ProductRow,
   price: ProductPrice | undefined,
@@ -33,12 +22,7 @@ function toProduct(
 ): z.infer<typeof productSchema> {
   if (!price) throw new Error(`no price for ${row.sku}`);
   return {
-    sku: row.sku,
-    barcode: row.barcode,
-    name: row.name,
-    category: row.category_id,
-    parentSku: row.parent_sku,
-    attributes: row.attributes,
+    ...productIdentity(row),
     price: { amount: price.price, currency },
     listPrice: { amount: price.listPrice, currency },
     basePrice: { amount: price.basePrice, currency },
@@ -101,7 +85,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
       }
       params.push(limit + 1);
       const { rows } = await app.db.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE ${where.join(' AND ')} ORDER BY sku LIMIT $${params.length}`,
+        `SELECT ${PRODUCT_COLUMNS} FROM products WHERE ${where.join(' AND ')} ORDER BY sku LIMIT $${params.length}`,
         params,
       );
       const page = rows.slice(0, limit);
@@ -116,7 +100,7 @@ export const productRoutes: FastifyPluginAsyncZod = async (app) => {
     handler: async (request) => {
       const { sku } = request.params;
       const { rows } = await app.db.query<ProductRow>(
-        `SELECT ${COLUMNS} FROM products WHERE (sku = $1 OR barcode = $1) AND active ORDER BY sku = $1 DESC LIMIT 1`,
+        `SELECT ${PRODUCT_COLUMNS} FROM products WHERE (sku = $1 OR barcode = $1) AND active ORDER BY sku = $1 DESC LIMIT 1`,
         [sku],
       );
       const row = rows[0];

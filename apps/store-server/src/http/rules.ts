@@ -3,10 +3,9 @@ import { routeOf } from '../api/endpoint';
 import { ruleEndpoints as api } from '../api/rules';
 import { MANAGER_UP } from '../auth/plugin';
 import { notFound } from '../errors';
-import { applyPricingChange } from '../pricing/pricing-change';
 import { checkRuleWrites, getRule, listRules, writeRules } from '../pricing/rules';
 import { currentPricingVersion } from '../pricing/versions';
-import { idempotentWrite } from './idempotency';
+import { pricingWrite } from './pricing-write';
 import { storeIn } from './store-param';
 
 export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -40,17 +39,17 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
       const storeId = storeIn(request);
       const { id } = request.params;
       const writes = checkRuleWrites([{ id, ...request.body }], () => 'body.rule');
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          writeRules(client, storeId, emit, writes, [], () => 'body'),
-        );
-        const rule = result.written[0] ?? (await getRule(client, storeId, id));
-        if (!rule) throw new Error(`rule ${id} vanished during its write`);
-        return {
-          status: result.created.length > 0 ? 201 : 200,
-          body: { ...rule, pricingVersion: versions.get(storeId) ?? 0 },
-        };
-      });
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, emit }) => writeRules(client, storeId, emit, writes, [], () => 'body'),
+        async (result, version, client) => {
+          const rule = result.written[0] ?? (await getRule(client, storeId, id));
+          if (!rule) throw new Error(`rule ${id} vanished during its write`);
+          return { status: result.created.length > 0 ? 201 : 200, body: { ...rule, pricingVersion: version } };
+        },
+      );
     },
   });
 
@@ -58,15 +57,17 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.delete),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeIn(request);
       const { id } = request.params;
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          writeRules(client, storeId, emit, [], [id]),
-        );
-        if (result.deleted.length === 0) throw notFound(`Rule ${id}`, { id });
-        return { status: 200, body: { id, deleted: true as const, pricingVersion: versions.get(storeId) ?? 0 } };
-      });
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, storeId, emit }) => writeRules(client, storeId, emit, [], [id]),
+        (result, version) => {
+          if (result.deleted.length === 0) throw notFound(`Rule ${id}`, { id });
+          return { status: 200, body: { id, deleted: true as const, pricingVersion: version } };
+        },
+      );
     },
   });
 
@@ -74,26 +75,26 @@ export const ruleRoutes: FastifyPluginAsyncZod = async (app) => {
     ...routeOf(api.batch),
     config: { roles: MANAGER_UP },
     handler: async (request, reply) => {
-      const storeId = storeIn(request);
       const { upsert, delete: deletes } = request.body;
       const writes = checkRuleWrites(
         upsert.map((u) => ({ ...u, id: u.rule.id })),
         (i) => `body.upsert.${i}.rule`,
       );
-      return idempotentWrite(app.db, request, reply, storeId, async (client) => {
-        const { result, versions } = await applyPricingChange(client, [storeId], (emit) =>
-          writeRules(client, storeId, emit, writes, deletes, (i) => `body.upsert.${i}`),
-        );
-        return {
+      return pricingWrite(
+        app,
+        request,
+        reply,
+        ({ client, storeId, emit }) => writeRules(client, storeId, emit, writes, deletes, (i) => `body.upsert.${i}`),
+        (result, version) => ({
           status: 200,
           body: {
             upserted: result.written.length,
             unchanged: result.unchanged,
             deleted: result.deleted.length,
-            pricingVersion: versions.get(storeId) ?? 0,
+            pricingVersion: version,
           },
-        };
-      });
+        }),
+      );
     },
   });
 
