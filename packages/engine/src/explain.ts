@@ -103,7 +103,9 @@ export function title(rule: CompiledRule, words: Words): string {
   const known = words.titles?.get(rule);
   if (known) return known;
   const description = describeRule(rule, words);
-  const text = rule.name ? `${rule.name} (${description})` : description;
+  // A name that already says what the rule does ("Coupon SAVE10: 10% off") is not repeated.
+  const named = rule.name && !rule.name.toLowerCase().includes(description.toLowerCase());
+  const text = named ? `${rule.name} (${description})` : rule.name || description;
   words.titles?.set(rule, text);
   return text;
 }
