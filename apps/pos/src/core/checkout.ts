@@ -19,6 +19,8 @@ import type {
   ConnectionState,
   CountdownView,
   CouponView,
+  CurrencyOptionsView,
+  ExchangeView,
   LineChange,
   LineView,
   NoticeView,
@@ -208,19 +210,44 @@ export class Checkout {
     return this.evaluateOpen({ cause: { message: `Coupon ${code.trim().toUpperCase()} was removed` } });
   }
 
+  /** Prices the sale on screen in `currency` (the store's, or one this terminal has a rate for). */
   setCurrency(currency: string): CheckoutView {
     const store = this.store();
     const code = currency.trim().toUpperCase();
-    if (code !== store.currency && !this.deps.catalog.rates()[code]) {
+    if (code !== store.currency && !this.deps.catalog.exchangeRate(code)) {
+      const known = this.deps.catalog.exchangeRates().map((r) => r.currency);
       throw new TerminalError(
         'CURRENCY_UNAVAILABLE',
-        `There is no exchange rate for ${code} on this terminal; the store sells in ${store.currency}.`,
+        `There is no exchange rate for ${code} on this terminal, so the sale cannot be priced in it. ${
+          known.length > 0
+            ? `It can be priced in ${store.currency} (the store’s currency) or ${known.join(', ')}.`
+            : `It can be priced in ${store.currency} only: no exchange rates have reached this terminal.`
+        }`,
         { currency: code },
       );
     }
-    const cart = this.requireEditableCart();
+    const cart = this.openOrCreateCart();
+    if (cart.tenders.length > 0) throw this.hasTenders();
+    if (cart.currency === code) return this.evaluate(cart, null);
     this.deps.carts.setCurrency(cart.id, code, this.deps.clock.now());
     return this.evaluateOpen({ cause: { message: `The sale is now in ${code}` } });
+  }
+
+  /** The currencies the sale on screen can be priced in: the store's first, then those with a rate. */
+  currencies(): CurrencyOptionsView {
+    const store = this.store();
+    const current = this.deps.carts.open()?.currency ?? store.currency;
+    return {
+      storeCurrency: store.currency,
+      current,
+      options: [
+        { currency: store.currency, rate: null, snapshotId: null, asOf: null },
+        ...this.deps.catalog
+          .exchangeRates()
+          .filter((r) => r.currency !== store.currency)
+          .map((r) => ({ currency: r.currency, rate: r.rate, snapshotId: r.snapshotId, asOf: r.asOf })),
+      ],
+    };
   }
 
   park(label: string | null): ParkedCartView[] {
@@ -381,6 +408,7 @@ export class Checkout {
           tenders,
           change,
           reason: null,
+          exchange: view.exchange,
         };
         this.deps.sales.record(data, cart.id, null);
         this.deps.outbox.append(
@@ -393,6 +421,7 @@ export class Checkout {
             tenders,
             change,
             rulesSnapshotId: cache?.snapshotId ?? null,
+            ratesSnapshotId: view.exchange?.snapshotId ?? null,
           }),
         );
         this.deps.carts.complete(cart.id, saleId, now);
@@ -489,6 +518,7 @@ export class Checkout {
         windowEnd: cache.window.end,
         rules: cache.rules.size,
       },
+      exchange: this.exchangeView(cache, store),
       lastLineId,
     };
   }
@@ -544,7 +574,8 @@ export class Checkout {
     const pricer = this.deps.pricing.pricer({
       store,
       currency: cart.currency,
-      rates: this.deps.catalog.rates(),
+      // The checkout's own rate, kept with its cache: the whole sale is priced with one snapshot.
+      rates: cache.exchange ? { [cache.exchange.currency]: cache.exchange.rate } : {},
       customer: cart.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
       coupons: cart.coupons,
       products: cache.products,
@@ -660,6 +691,12 @@ export class Checkout {
     return available <= 0 ? 'Sold out on the server' : `Only ${available} left on the server`;
   }
 
+  private exchangeView(cache: CheckoutCache, store: StoreSettings): ExchangeView | null {
+    const exchange = cache.exchange;
+    if (!exchange || exchange.currency === store.currency) return null;
+    return { base: store.currency, currency: exchange.currency, rate: exchange.rate, snapshotId: exchange.snapshotId };
+  }
+
   private customerView(cart: Cart) {
     const c = cart.customer;
     return c
@@ -715,6 +752,7 @@ export class Checkout {
       notice: null,
       notes: [],
       pricing: null,
+      exchange: null,
       lastLineId: null,
     };
   }

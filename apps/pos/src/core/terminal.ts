@@ -95,6 +95,11 @@ export function createTerminal(options: TerminalOptions): Terminal {
     replicaSeqs: () => syncStore.seqs(),
     storeId: () => settings.get('store')?.id ?? 'store',
     timeZone: () => settings.get('store')?.timeZone ?? 'UTC',
+    exchangeRate: (currency) => {
+      if (currency === settings.get('store')?.currency) return null;
+      const rate = catalog.exchangeRate(currency);
+      return rate ? { currency, rate: rate.rate, snapshotId: rate.snapshotId } : null;
+    },
     options: { ...DEFAULT_CACHE_OPTIONS, ...options.cache },
   });
   const checkout = new Checkout({
@@ -155,6 +160,7 @@ export function createTerminal(options: TerminalOptions): Terminal {
   app.method('checkout.addCoupon', ({ code }) => checkout.addCoupon(code));
   app.method('checkout.removeCoupon', ({ code }) => checkout.removeCoupon(code));
   app.method('checkout.setCurrency', ({ currency }) => checkout.setCurrency(currency));
+  app.method('checkout.currencies', () => checkout.currencies());
   app.method('checkout.cancel', () => checkout.cancel());
   app.method('checkout.park', ({ label }) => checkout.park(label));
   app.method('checkout.parked', () => checkout.parked());

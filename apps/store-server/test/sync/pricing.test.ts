@@ -31,6 +31,7 @@ describe('sync with pricing: snapshots carry the rules, uploads are priced again
         'price_lists',
         'price_list_prices',
         'customers',
+        'exchange_rates',
       ]);
       const [version] = t.store.sections.get('pricing_version') ?? [];
       expect(version).toMatchObject({ storeId: 'demo', rulesSnapshotId: expect.stringMatching(/^demo@\d+$/) });

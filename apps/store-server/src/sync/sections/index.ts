@@ -1,4 +1,5 @@
 import type { Audience } from '@till/sync';
+import { exchangeRatesSection } from './exchange-rates';
 import {
   campaignsSection,
   customersSection,
@@ -23,6 +24,7 @@ export const SECTIONS: readonly SnapshotSection[] = [
   priceListsSection,
   listPricesSection,
   customersSection,
+  exchangeRatesSection,
 ];
 
 export const sectionsFor = (audience: Audience) => SECTIONS.filter((s) => s.audiences.includes(audience));
