@@ -91,7 +91,7 @@ describe('exchange rates', () => {
     const view = await t.call('checkout.scan', { code: rows[0]?.barcode ?? '' });
     expect(view.exchange).toMatchObject({ base: 'USD', currency: 'SEK', snapshotId: 'ecb-like-1' });
     const paid = await t.call('checkout.tender', { method: 'card' });
-    const saleId = paid.done?.receipt.data.saleId;
+    const saleId = paid.done?.receipt.data.saleId ?? '';
     const stored = t.db.get<{ item: string }>('SELECT item FROM outbox WHERE id = ?', [saleId]);
     expect(JSON.parse(stored?.item ?? '{}').payload).toMatchObject({ currency: 'SEK', ratesSnapshotId: 'ecb-like-1' });
     expect(paid.done?.receipt.data.exchange?.snapshotId).toBe('ecb-like-1');
