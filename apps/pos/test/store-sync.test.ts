@@ -97,3 +97,42 @@ describe('exchange rates', () => {
     expect(paid.done?.receipt.data.exchange?.snapshotId).toBe('ecb-like-1');
   });
 });
+
+describe('the store', () => {
+  it('comes with the first sync, stacking included', () => {
+    expect(t.terminal.settings.get('store')).toEqual({
+      id: 'demo',
+      name: expect.any(String),
+      currency: 'USD',
+      timeZone: 'America/New_York',
+      taxIncluded: false,
+      stacking: 'withinPriority',
+    });
+  });
+
+  it('follows a change on the server live: the screen shows the new name, new sales the new tax mode', async () => {
+    const shown: string[] = [];
+    const off = t.terminal.events.subscribe((event) => {
+      if (event.type === 'status' && event.status.store) shown.push(event.status.store.name);
+    });
+    try {
+      const changed = await server.request('/v1/stores/demo', {
+        role: 'manager',
+        method: 'PATCH',
+        body: JSON.stringify({ name: 'Till Demo — Riverside', taxIncluded: true }),
+      });
+      expect(changed.status).toBe(200);
+      await eventually('the new store settings', () => t.terminal.settings.get('store')?.taxIncluded === true);
+      expect(t.terminal.settings.get('store')?.name).toBe('Till Demo — Riverside');
+      await eventually('the new name on screen', () => shown.includes('Till Demo — Riverside'));
+      expect((await t.call('checkout.current', {})).taxIncluded).toBe(true);
+      // The change moved prices: the terminal names the server's new rules snapshot.
+      const version = await server.db.pool.query<{ v: string }>(
+        `SELECT version::text AS v FROM pricing_versions WHERE store_id = 'demo'`,
+      );
+      expect(t.terminal.syncStore.seqs().pricingVersion).toBe(Number(version.rows[0]?.v));
+    } finally {
+      off();
+    }
+  });
+});

@@ -145,7 +145,11 @@ async function whoAmI(
   return { id: body.terminalId, name: body.name, storeId: body.storeId };
 }
 
-/** The store's settings (currency, zone, tax mode) as the server says them, kept for offline starts. */
+/**
+ * The store's settings (currency, zone, tax mode, stacking) as the server says them, for a
+ * terminal that has none yet; the feed keeps them current afterwards (`store` snapshot
+ * section, `store.updated` changes).
+ */
 export async function refreshStoreSettings(
   terminal: Terminal,
   identity: TerminalIdentity,
@@ -157,7 +161,14 @@ export async function refreshStoreSettings(
   });
   if (!response.ok) throw new Error(`the store server answered ${response.status} for /v1/stores`);
   const body = (await response.json()) as {
-    items?: { id: string; name: string; currency: string; timeZone: string; taxIncluded: boolean }[];
+    items?: {
+      id: string;
+      name: string;
+      currency: string;
+      timeZone: string;
+      taxIncluded: boolean;
+      stacking?: StoreSettings['stacking'];
+    }[];
   };
   const store = body.items?.find((s) => s.id === identity.storeId) ?? body.items?.[0];
   if (!store) throw new Error('the store server lists no store for this terminal');
@@ -167,7 +178,7 @@ export async function refreshStoreSettings(
     currency: store.currency,
     timeZone: store.timeZone,
     taxIncluded: store.taxIncluded,
-    stacking: terminal.settings.get('store')?.stacking ?? 'withinPriority',
+    stacking: store.stacking ?? 'withinPriority',
   };
   terminal.settings.set('store', settings);
   return settings;
@@ -192,14 +203,13 @@ export async function connectToStore(terminal: Terminal, options: LinkOptions): 
     // Bigger pages make a first sync of a large catalog several times faster (the protocol allows 5,000).
     snapshotPageSize: 5_000,
   });
-  const refresh = () =>
-    refreshStoreSettings(terminal, identity, fetchImpl).catch((error: unknown) =>
-      options.log.warn(`Store settings not refreshed: ${(error as Error).message}`),
+  // A first start shows the store at once, before its snapshot arrives; later the feed brings every change.
+  if (!terminal.settings.get('store')) {
+    await refreshStoreSettings(terminal, identity, fetchImpl).catch((error: unknown) =>
+      options.log.warn(`Store settings not loaded yet: ${(error as Error).message}`),
     );
-  // Settings first when the server answers (a first start has none), then again at each reconnection.
-  await refresh();
+  }
   client.on('status', (status) => {
-    if (status.state === 'online') void refresh();
     if (status.state === 'refused') options.log.warn(`The store server refused this terminal: ${status.message}`);
   });
   client.on('error', (error) => options.log.warn(`Sync: ${error.kind}: ${error.message}`));

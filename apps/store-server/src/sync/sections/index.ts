@@ -11,11 +11,13 @@ import {
 import { productsSection } from './products';
 import type { SnapshotSection } from './section';
 import { stockLevelsSection } from './stock-levels';
+import { storeSection } from './store';
 
 export type { SnapshotSection } from './section';
 
 /** Every snapshot section, in the order a client loads them. */
 export const SECTIONS: readonly SnapshotSection[] = [
+  storeSection,
   pricingVersionSection,
   productsSection,
   stockLevelsSection,
