@@ -136,3 +136,45 @@ describe('the store', () => {
     }
   });
 });
+
+describe('customers', () => {
+  const signUp = async (id: string, body: Record<string, unknown>) => {
+    const put = await server.request(`/v1/customers/${id}`, {
+      role: 'manager',
+      method: 'PUT',
+      body: JSON.stringify(body),
+    });
+    expect(put.status).toBe(201);
+  };
+
+  it('are asked of the server when the replica lacks one, by card or phone, and kept in the replica', async () => {
+    await signUp('cust-fresh', {
+      name: 'Fresh Freda',
+      loyaltyCard: 'TILL-7777',
+      phone: '+1 555 010 7777',
+      segments: ['gold'],
+    });
+    // Signed up a moment ago: the feed has not brought her yet.
+    await eventually('the feed', () => t.terminal.catalog.customer('cust-fresh'));
+    t.terminal.catalog.removeCustomer('cust-fresh');
+
+    const byCard = await t.call('checkout.attachCustomer', { query: 'TILL-7777' });
+    expect(byCard.customer).toMatchObject({ id: 'cust-fresh', name: 'Fresh Freda', segments: ['gold'] });
+    expect(t.terminal.catalog.findCustomer('TILL-7777')?.id).toBe('cust-fresh');
+    await t.call('checkout.detachCustomer', {});
+
+    t.terminal.catalog.removeCustomer('cust-fresh');
+    const byPhone = await t.call('checkout.attachCustomer', { query: '+1 (555) 010-7777' });
+    expect(byPhone.customer?.id).toBe('cust-fresh');
+    await t.call('checkout.cancel', {});
+  });
+
+  it('says so in words when the server has no such customer either', async () => {
+    const error = await t.fail('checkout.attachCustomer', { query: 'TILL-0000-NONE' });
+    expect(error).toMatchObject({
+      code: 'CUSTOMER_NOT_FOUND',
+      message:
+        'No customer has loyalty card or phone "TILL-0000-NONE" at this store (the store server has none either).',
+    });
+  });
+});

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { Cart, CartStore } from './carts';
-import type { CatalogStore, ProductRecord } from './catalog';
+import type { CatalogStore, CustomerRecord, ProductRecord } from './catalog';
 import type { CacheFacts, CheckoutCache, RebuildReason, ShownLine, WindowedCaches } from './checkout-cache';
 import { saleItem } from './commands';
 import { TerminalError } from './errors';
@@ -44,6 +44,11 @@ export interface CheckoutDeps {
   pricing: Pricing;
   newId(): string;
   connection(): ConnectionState;
+  /**
+   * Asks the store server for a customer the replica lacks and keeps them in the replica;
+   * null when the server has none; throws (saying why) when it cannot be asked.
+   */
+  customerFromServer(query: string): Promise<CustomerRecord | null>;
   /** A record went into the outbox: upload it when online, update the waiting count. */
   recorded(): void;
   emit(event: TerminalEvent): void;
@@ -166,21 +171,32 @@ export class Checkout {
     return this.evaluateOpen({});
   }
 
-  attachCustomer(query: string): CheckoutView {
-    const customer = this.deps.catalog.findCustomer(query);
-    if (!customer) {
-      const offline = this.deps.connection() !== 'online';
-      throw new TerminalError(
-        'CUSTOMER_NOT_FOUND',
-        `No customer has loyalty card or phone "${query.trim()}".${
-          offline ? ' The terminal is offline: customers who signed up in the last minutes may be missing.' : ''
-        }`,
-        { query },
-      );
-    }
+  /** By loyalty card or phone: from the replica, else (online) from the store server. */
+  async attachCustomer(query: string): Promise<CheckoutView> {
+    const customer = this.deps.catalog.findCustomer(query) ?? (await this.customerFromServer(query.trim()));
     const cart = this.openOrCreateCart();
     this.deps.carts.setCustomer(cart.id, customer, this.deps.clock.now());
     return this.evaluateOpen({ cause: { message: `${customer.name} is attached` } });
+  }
+
+  private async customerFromServer(query: string): Promise<CustomerRecord> {
+    const notFound = (why: string) =>
+      new TerminalError('CUSTOMER_NOT_FOUND', `No customer has loyalty card or phone "${query}" ${why}`, { query });
+    if (this.deps.connection() !== 'online') {
+      throw notFound(
+        'on this terminal, and it is offline, so the store server cannot be asked. A customer who signed up in the last minutes may be missing: try again when the terminal is back online, or go on without the card.',
+      );
+    }
+    let customer: CustomerRecord | null;
+    try {
+      customer = await this.deps.customerFromServer(query);
+    } catch (error) {
+      throw notFound(
+        `on this terminal, and the store server could not be asked (${(error as Error).message}). Try again, or go on without the card.`,
+      );
+    }
+    if (!customer) throw notFound('at this store (the store server has none either).');
+    return customer;
   }
 
   detachCustomer(): CheckoutView {

@@ -1,4 +1,5 @@
 import { createSyncClient, enrollTerminal, type SyncClient, type SyncStatus, type SyncStore } from '@till/sync';
+import { findCustomerOnServer } from './customer-lookup';
 import type { StoreSettings, TerminalIdentity } from './settings';
 import type { TerminalLink } from './sync';
 import type { Terminal } from './terminal';
@@ -45,8 +46,12 @@ function stateOf(status: SyncStatus): { state: ConnectionState; detail: string |
   }
 }
 
-/** The sync client as the core's TerminalLink: the badge's state, corrected time, and the outbox nudge. */
-export function syncClientLink(client: SyncClient, now: () => number = Date.now): TerminalLink {
+/** The sync client as the core's TerminalLink: the badge's state, corrected time, the outbox nudge, and lookups. */
+export function syncClientLink(
+  client: SyncClient,
+  lookups: Pick<TerminalLink, 'findCustomer'>,
+  now: () => number = Date.now,
+): TerminalLink {
   let lastSyncAt: number | null = null;
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -73,6 +78,7 @@ export function syncClientLink(client: SyncClient, now: () => number = Date.now)
       return () => listeners.delete(listener);
     },
     outboxChanged: () => client.kickOutbox(),
+    findCustomer: (query) => lookups.findCustomer(query),
     stop: async () => {
       for (const unsubscribe of off) unsubscribe();
       await client.stop();
@@ -220,7 +226,9 @@ export async function connectToStore(terminal: Terminal, options: LinkOptions): 
       `Sync: ${problems.length} change(s) could not be applied and were skipped:\n  ${shown.join('\n  ')}${problems.length > 5 ? '\n  …' : ''}`,
     );
   });
-  const link = syncClientLink(client);
+  const link = syncClientLink(client, {
+    findCustomer: (query) => findCustomerOnServer(identity, query, fetchImpl),
+  });
   client.start();
   return link;
 }

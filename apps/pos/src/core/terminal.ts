@@ -14,6 +14,7 @@ import { type Db, isStorageError } from './platform/db';
 import type { Pricing } from './pricing';
 import { receiptView } from './receipt';
 import { type App, createApp } from './registry';
+import { toCustomerRecord } from './replica-changes';
 import { Returns } from './returns';
 import { SalesStore } from './sales';
 import { SettingsStore } from './settings';
@@ -114,6 +115,14 @@ export function createTerminal(options: TerminalOptions): Terminal {
     pricing,
     newId,
     connection: () => link.state(),
+    customerFromServer: async (query) => {
+      const found = await link.findCustomer(query);
+      if (!found) return null;
+      const customer = toCustomerRecord(found);
+      // Kept like a change from the feed, which brings the same customer again later.
+      catalog.upsertCustomer(customer, syncStore.seqs().appliedSeq);
+      return customer;
+    },
     recorded,
     emit: (event) => events.emit(event),
     ...(options.countdownMs === undefined ? {} : { countdownMs: options.countdownMs }),
