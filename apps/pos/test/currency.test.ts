@@ -65,7 +65,12 @@ describe('pricing a sale in another currency', () => {
     expect(eur.currency).toBe('EUR');
     expect(eur.lines[0]?.total).toBe('11.04');
     expect(eur.exchange).toEqual({ base: 'USD', currency: 'EUR', rate: '0.92', snapshotId: 'demo-usd' });
-    expect(eur.notice?.message).toBe('The sale is now in EUR: 1 line changed.');
+    // Totals in two currencies do not compare line by line: the notice says what happened instead.
+    expect(eur.notice).toEqual({
+      kind: 'info',
+      message: 'The sale is now in EUR at 1 USD = 0.92 EUR: every line was priced again.',
+      changes: [],
+    });
     expect((await t.call('checkout.currencies', {})).current).toBe('EUR');
 
     const yen = await t.call('checkout.setCurrency', { currency: 'JPY' });
@@ -132,7 +137,8 @@ describe('pricing a sale in another currency', () => {
     expect(same.lines[0]?.total).toBe('11.04');
     expect(same.exchange?.snapshotId).toBe('demo-usd');
     // ...until a new fact about the customer (here: the currency) builds its cache again.
-    await t.call('checkout.setCurrency', { currency: 'USD' });
+    const back = await t.call('checkout.setCurrency', { currency: 'USD' });
+    expect(back.notice?.message).toBe('The sale is now in USD, the store’s currency: every line was priced again.');
     const rebuilt = await t.call('checkout.setCurrency', { currency: 'EUR' });
     expect(rebuilt.lines[0]?.total).toBe('9.60');
     expect(rebuilt.exchange).toEqual({ base: 'USD', currency: 'EUR', rate: '0.8', snapshotId: 'ecb-1' });

@@ -59,6 +59,8 @@ export interface CheckoutDeps {
 /** Why the prices of a checkout may have changed without the cashier changing its items. */
 interface Cause {
   message: string;
+  /** false: every line changed for a reason said in `message` (another currency); no line-by-line comparison. */
+  compareLines?: false;
 }
 
 const MAX_QTY = 9999;
@@ -246,7 +248,11 @@ export class Checkout {
     if (cart.tenders.length > 0) throw this.hasTenders();
     if (cart.currency === code) return this.evaluate(cart, null);
     this.deps.carts.setCurrency(cart.id, code, this.deps.clock.now());
-    return this.evaluateOpen({ cause: { message: `The sale is now in ${code}` } });
+    const rate = this.deps.catalog.exchangeRate(code);
+    const at = rate ? `${code} at 1 ${store.currency} = ${rate.rate} ${code}` : `${code}, the store’s currency`;
+    return this.evaluateOpen({
+      cause: { message: `The sale is now in ${at}: every line was priced again.`, compareLines: false },
+    });
   }
 
   /** The currencies the sale on screen can be priced in: the store's first, then those with a rate. */
@@ -499,7 +505,10 @@ export class Checkout {
     const priced = this.pricerFor(cache, cart, store).price(now, cart.lines);
     const rebuildMessage =
       prepared.rebuilt === 'window' || prepared.rebuilt === 'snapshot' ? REBUILD_MESSAGES[prepared.rebuilt] : null;
-    const notice = this.notice(cause?.message ?? rebuildMessage, cache, priced, cart);
+    const notice: NoticeView | null =
+      cause?.compareLines === false
+        ? { kind: 'info', message: cause.message, changes: [] }
+        : this.notice(cause?.message ?? rebuildMessage, cache, priced, cart);
     this.deps.caches.remember(cache, shownLines(priced));
     const countdown = this.countdown(cache, priced, now, store);
     if (cart.status === 'open') this.schedule(cache, priced, now);
