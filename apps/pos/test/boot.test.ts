@@ -56,7 +56,14 @@ describe('start-up as injected steps', () => {
     const { d, calls } = deps();
     const booted = await boot(d);
     await booted.linked;
-    expect(calls).toEqual(['ensureDir', 'openDb', 'createTerminal', `expose:${Object.keys(OPERATIONS).length}`, 'present', 'link']);
+    expect(calls).toEqual([
+      'ensureDir',
+      'openDb',
+      'createTerminal',
+      `expose:${Object.keys(OPERATIONS).length}`,
+      'present',
+      'link',
+    ]);
     expect(booted.timings.map((s) => s.step)).toEqual(BOOT_STEPS.map((s) => s.name));
     expect(existsSync(`${d.dataDir}/terminal.db`)).toBe(true);
     expect(booted.terminal.status().connection).toBe('offline');
