@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OPERATIONS } from '../src/core/operations';
 import { openSqliteDb } from '../src/core/platform/db';
 import { enginePricing } from '../src/core/pricing';
 import { fixedLink } from '../src/core/sync';
@@ -55,7 +56,14 @@ describe('start-up as injected steps', () => {
     const { d, calls } = deps();
     const booted = await boot(d);
     await booted.linked;
-    expect(calls).toEqual(['ensureDir', 'openDb', 'createTerminal', 'expose:27', 'present', 'link']);
+    expect(calls).toEqual([
+      'ensureDir',
+      'openDb',
+      'createTerminal',
+      `expose:${Object.keys(OPERATIONS).length}`,
+      'present',
+      'link',
+    ]);
     expect(booted.timings.map((s) => s.step)).toEqual(BOOT_STEPS.map((s) => s.name));
     expect(existsSync(`${d.dataDir}/terminal.db`)).toBe(true);
     expect(booted.terminal.status().connection).toBe('offline');

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { fixedLink, type TerminalLink } from '../src/core/sync';
 import { CUSTOMERS, startTestTerminal, type TestTerminal } from './support/terminal';
 
 let t: TestTerminal;
@@ -128,11 +129,59 @@ describe('customers and coupons', () => {
     expect(view.notice?.changes[0]?.reasons.join(' ')).toContain('Gold members 15% on home');
   });
 
-  it('says why a customer is not found', async () => {
+  it('says why a customer is not found: offline, the server unreachable, or unknown there too', async () => {
     t = await startTestTerminal({ seed: { rules } });
-    const error = await t.fail('checkout.attachCustomer', { query: '12345' });
-    expect(error.code).toBe('CUSTOMER_NOT_FOUND');
-    expect(error.message).toContain('12345');
+    const offline = await t.fail('checkout.attachCustomer', { query: '12345' });
+    expect(offline.code).toBe('CUSTOMER_NOT_FOUND');
+    expect(offline.message).toBe(
+      'No customer has loyalty card or phone "12345" on this terminal, and it is offline, so the store server cannot be asked. A customer who signed up in the last minutes may be missing: try again when the terminal is back online, or go on without the card.',
+    );
+
+    const online = (findCustomer: TerminalLink['findCustomer']) =>
+      t.terminal.connect({ ...fixedLink('online'), findCustomer });
+    await online(async () => {
+      throw new Error('no answer within 3 s');
+    });
+    const unreachable = await t.fail('checkout.attachCustomer', { query: 'CARD-77' });
+    expect(unreachable.message).toBe(
+      'No customer has loyalty card or phone "CARD-77" on this terminal, and the store server could not be asked (no answer within 3 s). Try again, or go on without the card.',
+    );
+
+    await online(async () => null);
+    const unknown = await t.fail('checkout.attachCustomer', { query: 'CARD-77' });
+    expect(unknown.message).toBe(
+      'No customer has loyalty card or phone "CARD-77" at this store (the store server has none either).',
+    );
+    expect((await t.call('checkout.current', {})).customer).toBeNull();
+  });
+
+  it('asks the store server for a customer the replica lacks, and keeps them for next time', async () => {
+    t = await startTestTerminal({ seed: { rules } });
+    const asked: string[] = [];
+    await t.terminal.connect({
+      ...fixedLink('online'),
+      findCustomer: async (query) => {
+        asked.push(query);
+        return {
+          id: 'c-fresh',
+          name: 'Fred Fresh',
+          loyaltyCard: 'CARD-77',
+          phone: null,
+          email: null,
+          segments: ['gold'],
+        };
+      },
+    });
+    await t.call('checkout.scan', { code: 'LAMP' });
+    const view = await t.call('checkout.attachCustomer', { query: ' CARD-77 ' });
+    expect(asked).toEqual(['CARD-77']);
+    expect(view.customer).toMatchObject({ id: 'c-fresh', segments: ['gold'] });
+    expect(view.lines[0]?.discounts.map((d) => d.ruleId)).toEqual(['gold-home']);
+    // Now in the replica: found there, offline too.
+    await t.terminal.connect(fixedLink('offline'));
+    await t.call('checkout.detachCustomer', {});
+    expect((await t.call('checkout.attachCustomer', { query: 'CARD-77' })).customer?.name).toBe('Fred Fresh');
+    expect(asked).toHaveLength(1);
   });
 
   it('applies a coupon and says why others are not valid', async () => {

@@ -90,6 +90,11 @@ describe('exchange rates', () => {
     const events = await eventsSince(server.db.pool, since);
     expect(events.map((e) => e.type)).toEqual(['rates.updated']);
     expect(events[0]?.payload.snapshot).toEqual(first.snapshot);
+    // Terminals price in the store's currency: the event carries the rates per it too.
+    expect(events[0]?.payload).toMatchObject({
+      storeCurrency: 'USD',
+      storeRates: { EUR: new Decimal(1).div('1.085').toSignificantDigits(15).toFixed() },
+    });
 
     const current = await manager.exchangeRates.current();
     expect(current.base).toBe('USD');

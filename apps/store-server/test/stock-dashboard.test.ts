@@ -1,28 +1,16 @@
-import fs from 'node:fs';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from './support';
+import { chromiumAvailable, launchChromium } from './support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-
-describe.skipIf(!fs.existsSync(CHROMIUM))('dashboard: stock, holds and alerts', () => {
+describe.skipIf(!chromiumAvailable())('dashboard: stock, holds and alerts', () => {
   let server: TestServer;
   let browser: Browser;
 
   beforeAll(async () => {
     server = await startTestServer({ demo: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -26,7 +26,7 @@ import {
 } from './protocol';
 import { describeIssues } from './schemas';
 import type { Settlement, SnapshotInfo, SyncStore } from './store';
-import { socketIoTransport, type Transport, type TransportStatus } from './transport';
+import { socketIoTransport, type Transport, TransportError, type TransportStatus } from './transport';
 
 /**
  * The sync client a terminal (or a dashboard, or a storefront process) runs. It keeps the
@@ -405,6 +405,13 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         await this.catchUp();
         this.catchUpFailures = 0;
       } catch (error) {
+        // The connection went away under it: nothing failed, the next welcome catches up again.
+        if (this.connectionLost(error)) {
+          if (this.currentStatus.state === 'online') {
+            this.timers.later(backoffDelay(1, this.backoff), () => this.scheduleCatchUp());
+          }
+          return;
+        }
         this.catchUpFailures++;
         const message = (error as Error).message;
         this.emit('error', {
@@ -414,6 +421,14 @@ export class SyncClient extends Emitter<SyncClientEvents> {
         this.timers.later(backoffDelay(this.catchUpFailures, this.backoff), () => this.scheduleCatchUp());
       }
     });
+  }
+
+  private connectionLost(error: unknown): boolean {
+    return (
+      this.currentStatus.state !== 'online' ||
+      !this.transport.connected ||
+      (error instanceof TransportError && error.kind === 'offline')
+    );
   }
 
   /** Pulls until current: changes by sequence, or a snapshot when the server says so. */

@@ -51,6 +51,8 @@ export const salePayloadSchema = z
     taxIncluded: z.boolean(),
     /** The rules snapshot the terminal priced with; the server compares it with its own. */
     rulesSnapshotId: z.string().min(1).max(200).nullable(),
+    /** A sale in another currency than the store's: the exchange-rates snapshot it was priced with. */
+    ratesSnapshotId: z.string().min(1).max(200).nullable().optional(),
     customerId: z.string().min(1).max(100).nullable().optional(),
     payments: z.array(paymentSchema).max(20).default([]),
   })

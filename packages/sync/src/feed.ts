@@ -46,6 +46,8 @@ const ROUTES: ReadonlyArray<{ prefix: string; to: readonly Audience[] }> = [
   { prefix: 'campaign.', to: ['terminal', 'dashboard', 'storefront'] },
   { prefix: 'coupon.', to: ['terminal', 'dashboard', 'storefront'] },
   { prefix: 'store.', to: ['terminal', 'dashboard', 'storefront'] },
+  // a till prices sales in other currencies offline; the online shop asks the server
+  { prefix: 'rates.', to: ['terminal', 'dashboard'] },
   // a sale's stock record is the manager's; its effect reaches everyone as stock.changed
   { prefix: 'stock.sold_offline', to: ['dashboard'] },
   { prefix: 'stock.', to: ['terminal', 'dashboard', 'storefront'] },

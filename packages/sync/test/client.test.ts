@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { v7 as uuidv7 } from 'uuid';
 import { describe, expect, it } from 'vitest';
-import { handshakeFor, MemorySyncStore, type OutboxItem, SyncClient } from '../src/index';
+import { handshakeFor, MemorySyncStore, type OutboxItem, SyncClient, type Transport } from '../src/index';
 import { FaultyTransport, PUSH_FAULTS, REQUEST_FAULTS } from '../src/testing';
 import { MemoryServer } from './support/memory-server';
 
@@ -141,4 +141,51 @@ describe('SyncClient against a hostile network (memory server)', () => {
       { numRuns: 100 },
     );
   }, 120_000);
+});
+
+describe('catching up across a lost connection', () => {
+  it('waits for the connection instead of reporting a failure, and finishes after the next welcome', async () => {
+    const server = new MemoryServer(() => 0);
+    server.append(40);
+    const store = new MemorySyncStore({ cursor: 0 });
+    const connection = server.connection(handshakeFor({ token: 't', kind: 'terminal', store }));
+    // The connection drops while the second page of catch-up is on its way; Socket.IO then reconnects.
+    let pulls = 0;
+    const transport: Transport = {
+      connect: () => connection.connect(),
+      disconnect: () => connection.disconnect(),
+      get connected() {
+        return connection.connected;
+      },
+      onPush: (listener) => connection.onPush(listener),
+      onStatus: (listener) => connection.onStatus(listener),
+      request: (name, payload, timeoutMs) => {
+        if (name === 'sync.pull' && ++pulls === 2) connection.drop('transport close');
+        return connection.request(name, payload, timeoutMs);
+      },
+    };
+    const client = new SyncClient({
+      transport,
+      store,
+      kind: 'terminal',
+      terminalId: 'term_test',
+      pullLimit: 10,
+      requestTimeoutMs: 200,
+      backoff: { baseMs: 2, maxMs: 20 },
+      clockRefreshMs: 60_000,
+    });
+    const errors: string[] = [];
+    client.on('error', (e) => errors.push(`${e.kind}: ${e.message}`));
+    const states: string[] = [];
+    client.on('status', (s) => states.push(s.state));
+    client.start();
+    try {
+      await eventually('the client to be current', () => store.cursor() === server.head);
+      expect(pulls).toBeGreaterThan(2);
+      expect(states).toContain('offline');
+      expect(errors).toEqual([]);
+    } finally {
+      await client.stop();
+    }
+  });
 });

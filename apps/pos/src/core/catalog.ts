@@ -58,6 +58,33 @@ function priceListRuleOf(
   };
 }
 
+/** A rate this terminal prices with: units of `currency` per one unit of the store's currency. */
+export interface ExchangeRate {
+  currency: string;
+  rate: string;
+  /** The server's rates snapshot it comes from (null: a rate kept before snapshots were named). */
+  snapshotId: string | null;
+  /** When the snapshot's rates are valid from, and when the server received it (epoch ms). */
+  asOf: number;
+  receivedAt: number;
+}
+
+interface RateRow {
+  currency: string;
+  rate: string;
+  snapshot_id: string | null;
+  as_of: number;
+  received_at: number;
+}
+
+const toExchangeRate = (row: RateRow): ExchangeRate => ({
+  currency: row.currency,
+  rate: row.rate,
+  snapshotId: row.snapshot_id,
+  asOf: row.as_of,
+  receivedAt: row.received_at,
+});
+
 export interface Window {
   start: number;
   end: number;
@@ -235,6 +262,21 @@ export class CatalogStore {
     return Object.fromEntries(rows.map((r) => [r.currency, r.rate]));
   }
 
+  /** Every currency this terminal can price in besides the store's, A to Z. */
+  exchangeRates(): ExchangeRate[] {
+    return this.db
+      .all<RateRow>('SELECT currency, rate, snapshot_id, as_of, received_at FROM exchange_rates ORDER BY currency')
+      .map(toExchangeRate);
+  }
+
+  exchangeRate(currency: string): ExchangeRate | undefined {
+    const row = this.db.get<RateRow>(
+      'SELECT currency, rate, snapshot_id, as_of, received_at FROM exchange_rates WHERE currency = ?',
+      [currency],
+    );
+    return row ? toExchangeRate(row) : undefined;
+  }
+
   // --- writes (called by the sync store inside its transaction) -------------------------
 
   upsertProduct(product: ProductRecord, seq: number): void {
@@ -380,11 +422,18 @@ export class CatalogStore {
     );
   }
 
-  setRate(currency: string, rate: string, asOf: number): void {
+  /**
+   * Keeps `rate` for its currency unless the rate already kept comes from a newer snapshot
+   * (later as_of, or the same as_of received later): the server prices with the newest.
+   */
+  setRate(rate: ExchangeRate): void {
     this.db.run(
-      `INSERT INTO exchange_rates (currency, rate, as_of) VALUES (?, ?, ?)
-       ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate, as_of = excluded.as_of`,
-      [currency, rate, asOf],
+      `INSERT INTO exchange_rates (currency, rate, snapshot_id, as_of, received_at)
+       VALUES (:currency, :rate, :snapshotId, :asOf, :receivedAt)
+       ON CONFLICT (currency) DO UPDATE SET rate = excluded.rate, snapshot_id = excluded.snapshot_id,
+         as_of = excluded.as_of, received_at = excluded.received_at
+       WHERE (excluded.as_of, excluded.received_at) >= (exchange_rates.as_of, exchange_rates.received_at)`,
+      { ...rate },
     );
   }
 

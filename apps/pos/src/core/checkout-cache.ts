@@ -34,6 +34,15 @@ export interface ShownLine {
   discounts: DiscountView[];
 }
 
+/** The exchange rate a checkout in another currency is priced with, for its whole life. */
+export interface ExchangeUsed {
+  currency: string;
+  /** Units of `currency` per one unit of the store's currency. */
+  rate: string;
+  /** The server's rates snapshot the rate comes from. */
+  snapshotId: string | null;
+}
+
 export interface CheckoutCache {
   cartId: string;
   window: Window;
@@ -42,6 +51,8 @@ export interface CheckoutCache {
   /** The server's name for the rules snapshot ("<store>@<pricing version>"), when the replica knows it. */
   snapshotId: string | null;
   facts: CacheFacts;
+  /** null: the sale is in the store's currency (or no rate was known when the cache was built). */
+  exchange: ExchangeUsed | null;
   builtAt: number;
   products: Map<string, PricingProduct>;
   rules: Map<string, RuleRecord>;
@@ -80,6 +91,7 @@ interface CacheRow {
   snapshot_seq: number;
   snapshot_id: string | null;
   facts: string;
+  exchange: string | null;
   built_at: number;
   last_lines: string;
 }
@@ -111,6 +123,7 @@ export class CheckoutCacheStore {
       snapshotSeq: row.snapshot_seq,
       snapshotId: row.snapshot_id,
       facts: JSON.parse(row.facts) as CacheFacts,
+      exchange: row.exchange === null ? null : (JSON.parse(row.exchange) as ExchangeUsed),
       builtAt: row.built_at,
       products,
       rules,
@@ -124,8 +137,8 @@ export class CheckoutCacheStore {
     this.db.transaction(() => {
       this.drop(cache.cartId);
       this.db.run(
-        `INSERT INTO checkout_caches (cart_id, window_start, window_end, snapshot_seq, snapshot_id, facts, built_at, last_lines)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO checkout_caches (cart_id, window_start, window_end, snapshot_seq, snapshot_id, facts, exchange, built_at, last_lines)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           cache.cartId,
           cache.window.start,
@@ -133,6 +146,7 @@ export class CheckoutCacheStore {
           cache.snapshotSeq,
           cache.snapshotId,
           JSON.stringify(cache.facts),
+          cache.exchange === null ? null : JSON.stringify(cache.exchange),
           cache.builtAt,
           JSON.stringify(cache.shown),
         ],
@@ -176,6 +190,8 @@ export interface WindowedCachesDeps {
   /** The store's id and zone. */
   storeId(): string;
   timeZone(): string;
+  /** The rate to price a sale in `currency` with now; null for the store's own currency or an unknown one. */
+  exchangeRate(currency: string): ExchangeUsed | null;
   options: CacheOptions;
 }
 
@@ -247,6 +263,7 @@ export class WindowedCaches {
       snapshotSeq: seqs.appliedSeq,
       snapshotId: seqs.pricingVersion === null ? null : `${this.deps.storeId()}@${seqs.pricingVersion}`,
       facts,
+      exchange: this.deps.exchangeRate(facts.currency),
       builtAt: now,
       products: new Map(),
       rules: new Map(),

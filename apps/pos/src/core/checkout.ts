@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import type { Cart, CartStore } from './carts';
-import type { CatalogStore, ProductRecord } from './catalog';
+import type { CatalogStore, CustomerRecord, ProductRecord } from './catalog';
 import type { CacheFacts, CheckoutCache, RebuildReason, ShownLine, WindowedCaches } from './checkout-cache';
 import { saleItem } from './commands';
 import { TerminalError } from './errors';
@@ -19,6 +19,8 @@ import type {
   ConnectionState,
   CountdownView,
   CouponView,
+  CurrencyOptionsView,
+  ExchangeView,
   LineChange,
   LineView,
   NoticeView,
@@ -42,6 +44,11 @@ export interface CheckoutDeps {
   pricing: Pricing;
   newId(): string;
   connection(): ConnectionState;
+  /**
+   * Asks the store server for a customer the replica lacks and keeps them in the replica;
+   * null when the server has none; throws (saying why) when it cannot be asked.
+   */
+  customerFromServer(query: string): Promise<CustomerRecord | null>;
   /** A record went into the outbox: upload it when online, update the waiting count. */
   recorded(): void;
   emit(event: TerminalEvent): void;
@@ -52,6 +59,8 @@ export interface CheckoutDeps {
 /** Why the prices of a checkout may have changed without the cashier changing its items. */
 interface Cause {
   message: string;
+  /** false: every line changed for a reason said in `message` (another currency); no line-by-line comparison. */
+  compareLines?: false;
 }
 
 const MAX_QTY = 9999;
@@ -164,21 +173,32 @@ export class Checkout {
     return this.evaluateOpen({});
   }
 
-  attachCustomer(query: string): CheckoutView {
-    const customer = this.deps.catalog.findCustomer(query);
-    if (!customer) {
-      const offline = this.deps.connection() !== 'online';
-      throw new TerminalError(
-        'CUSTOMER_NOT_FOUND',
-        `No customer has loyalty card or phone "${query.trim()}".${
-          offline ? ' The terminal is offline: customers who signed up in the last minutes may be missing.' : ''
-        }`,
-        { query },
-      );
-    }
+  /** By loyalty card or phone: from the replica, else (online) from the store server. */
+  async attachCustomer(query: string): Promise<CheckoutView> {
+    const customer = this.deps.catalog.findCustomer(query) ?? (await this.customerFromServer(query.trim()));
     const cart = this.openOrCreateCart();
     this.deps.carts.setCustomer(cart.id, customer, this.deps.clock.now());
     return this.evaluateOpen({ cause: { message: `${customer.name} is attached` } });
+  }
+
+  private async customerFromServer(query: string): Promise<CustomerRecord> {
+    const notFound = (why: string) =>
+      new TerminalError('CUSTOMER_NOT_FOUND', `No customer has loyalty card or phone "${query}" ${why}`, { query });
+    if (this.deps.connection() !== 'online') {
+      throw notFound(
+        'on this terminal, and it is offline, so the store server cannot be asked. A customer who signed up in the last minutes may be missing: try again when the terminal is back online, or go on without the card.',
+      );
+    }
+    let customer: CustomerRecord | null;
+    try {
+      customer = await this.deps.customerFromServer(query);
+    } catch (error) {
+      throw notFound(
+        `on this terminal, and the store server could not be asked (${(error as Error).message}). Try again, or go on without the card.`,
+      );
+    }
+    if (!customer) throw notFound('at this store (the store server has none either).');
+    return customer;
   }
 
   detachCustomer(): CheckoutView {
@@ -208,19 +228,48 @@ export class Checkout {
     return this.evaluateOpen({ cause: { message: `Coupon ${code.trim().toUpperCase()} was removed` } });
   }
 
+  /** Prices the sale on screen in `currency` (the store's, or one this terminal has a rate for). */
   setCurrency(currency: string): CheckoutView {
     const store = this.store();
     const code = currency.trim().toUpperCase();
-    if (code !== store.currency && !this.deps.catalog.rates()[code]) {
+    if (code !== store.currency && !this.deps.catalog.exchangeRate(code)) {
+      const known = this.deps.catalog.exchangeRates().map((r) => r.currency);
       throw new TerminalError(
         'CURRENCY_UNAVAILABLE',
-        `There is no exchange rate for ${code} on this terminal; the store sells in ${store.currency}.`,
+        `There is no exchange rate for ${code} on this terminal, so the sale cannot be priced in it. ${
+          known.length > 0
+            ? `It can be priced in ${store.currency} (the store’s currency) or ${known.join(', ')}.`
+            : `It can be priced in ${store.currency} only: no exchange rates have reached this terminal.`
+        }`,
         { currency: code },
       );
     }
-    const cart = this.requireEditableCart();
+    const cart = this.openOrCreateCart();
+    if (cart.tenders.length > 0) throw this.hasTenders();
+    if (cart.currency === code) return this.evaluate(cart, null);
     this.deps.carts.setCurrency(cart.id, code, this.deps.clock.now());
-    return this.evaluateOpen({ cause: { message: `The sale is now in ${code}` } });
+    const rate = this.deps.catalog.exchangeRate(code);
+    const at = rate ? `${code} at 1 ${store.currency} = ${rate.rate} ${code}` : `${code}, the store’s currency`;
+    return this.evaluateOpen({
+      cause: { message: `The sale is now in ${at}: every line was priced again.`, compareLines: false },
+    });
+  }
+
+  /** The currencies the sale on screen can be priced in: the store's first, then those with a rate. */
+  currencies(): CurrencyOptionsView {
+    const store = this.store();
+    const current = this.deps.carts.open()?.currency ?? store.currency;
+    return {
+      storeCurrency: store.currency,
+      current,
+      options: [
+        { currency: store.currency, rate: null, snapshotId: null, asOf: null },
+        ...this.deps.catalog
+          .exchangeRates()
+          .filter((r) => r.currency !== store.currency)
+          .map((r) => ({ currency: r.currency, rate: r.rate, snapshotId: r.snapshotId, asOf: r.asOf })),
+      ],
+    };
   }
 
   park(label: string | null): ParkedCartView[] {
@@ -381,6 +430,7 @@ export class Checkout {
           tenders,
           change,
           reason: null,
+          exchange: view.exchange,
         };
         this.deps.sales.record(data, cart.id, null);
         this.deps.outbox.append(
@@ -393,6 +443,7 @@ export class Checkout {
             tenders,
             change,
             rulesSnapshotId: cache?.snapshotId ?? null,
+            ratesSnapshotId: view.exchange?.snapshotId ?? null,
           }),
         );
         this.deps.carts.complete(cart.id, saleId, now);
@@ -454,7 +505,10 @@ export class Checkout {
     const priced = this.pricerFor(cache, cart, store).price(now, cart.lines);
     const rebuildMessage =
       prepared.rebuilt === 'window' || prepared.rebuilt === 'snapshot' ? REBUILD_MESSAGES[prepared.rebuilt] : null;
-    const notice = this.notice(cause?.message ?? rebuildMessage, cache, priced, cart);
+    const notice: NoticeView | null =
+      cause?.compareLines === false
+        ? { kind: 'info', message: cause.message, changes: [] }
+        : this.notice(cause?.message ?? rebuildMessage, cache, priced, cart);
     this.deps.caches.remember(cache, shownLines(priced));
     const countdown = this.countdown(cache, priced, now, store);
     if (cart.status === 'open') this.schedule(cache, priced, now);
@@ -489,6 +543,7 @@ export class Checkout {
         windowEnd: cache.window.end,
         rules: cache.rules.size,
       },
+      exchange: this.exchangeView(cache, store),
       lastLineId,
     };
   }
@@ -544,7 +599,8 @@ export class Checkout {
     const pricer = this.deps.pricing.pricer({
       store,
       currency: cart.currency,
-      rates: this.deps.catalog.rates(),
+      // The checkout's own rate, kept with its cache: the whole sale is priced with one snapshot.
+      rates: cache.exchange ? { [cache.exchange.currency]: cache.exchange.rate } : {},
       customer: cart.customer ? { id: cart.customer.id, segments: cart.customer.segments } : null,
       coupons: cart.coupons,
       products: cache.products,
@@ -660,6 +716,12 @@ export class Checkout {
     return available <= 0 ? 'Sold out on the server' : `Only ${available} left on the server`;
   }
 
+  private exchangeView(cache: CheckoutCache, store: StoreSettings): ExchangeView | null {
+    const exchange = cache.exchange;
+    if (!exchange || exchange.currency === store.currency) return null;
+    return { base: store.currency, currency: exchange.currency, rate: exchange.rate, snapshotId: exchange.snapshotId };
+  }
+
   private customerView(cart: Cart) {
     const c = cart.customer;
     return c
@@ -715,6 +777,7 @@ export class Checkout {
       notice: null,
       notes: [],
       pricing: null,
+      exchange: null,
       lastLineId: null,
     };
   }

@@ -33,6 +33,7 @@ export function saleItem(options: {
   tenders: readonly { method: 'cash' | 'card'; amount: string }[];
   change: string;
   rulesSnapshotId: string | null;
+  ratesSnapshotId: string | null;
 }): OutboxEnvelope {
   const { view } = options;
   // What the store kept: the change handed back comes out of the cash tendered last.
@@ -66,6 +67,7 @@ export function saleItem(options: {
       total: view.total,
       taxIncluded: view.taxIncluded,
       rulesSnapshotId: options.rulesSnapshotId,
+      ...(options.ratesSnapshotId === null ? {} : { ratesSnapshotId: options.ratesSnapshotId }),
       customerId: options.customerId,
       payments: payments.map((p) => ({ method: p.method, amount: toFixed(p.amount, view.currency) })),
     },

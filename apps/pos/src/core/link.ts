@@ -1,4 +1,5 @@
 import { createSyncClient, enrollTerminal, type SyncClient, type SyncStatus, type SyncStore } from '@till/sync';
+import { findCustomerOnServer } from './customer-lookup';
 import type { StoreSettings, TerminalIdentity } from './settings';
 import type { TerminalLink } from './sync';
 import type { Terminal } from './terminal';
@@ -45,8 +46,12 @@ function stateOf(status: SyncStatus): { state: ConnectionState; detail: string |
   }
 }
 
-/** The sync client as the core's TerminalLink: the badge's state, corrected time, and the outbox nudge. */
-export function syncClientLink(client: SyncClient, now: () => number = Date.now): TerminalLink {
+/** The sync client as the core's TerminalLink: the badge's state, corrected time, the outbox nudge, and lookups. */
+export function syncClientLink(
+  client: SyncClient,
+  lookups: Pick<TerminalLink, 'findCustomer'>,
+  now: () => number = Date.now,
+): TerminalLink {
   let lastSyncAt: number | null = null;
   const listeners = new Set<() => void>();
   const changed = () => {
@@ -73,6 +78,7 @@ export function syncClientLink(client: SyncClient, now: () => number = Date.now)
       return () => listeners.delete(listener);
     },
     outboxChanged: () => client.kickOutbox(),
+    findCustomer: (query) => lookups.findCustomer(query),
     stop: async () => {
       for (const unsubscribe of off) unsubscribe();
       await client.stop();
@@ -145,7 +151,11 @@ async function whoAmI(
   return { id: body.terminalId, name: body.name, storeId: body.storeId };
 }
 
-/** The store's settings (currency, zone, tax mode) as the server says them, kept for offline starts. */
+/**
+ * The store's settings (currency, zone, tax mode, stacking) as the server says them, for a
+ * terminal that has none yet; the feed keeps them current afterwards (`store` snapshot
+ * section, `store.updated` changes).
+ */
 export async function refreshStoreSettings(
   terminal: Terminal,
   identity: TerminalIdentity,
@@ -157,7 +167,14 @@ export async function refreshStoreSettings(
   });
   if (!response.ok) throw new Error(`the store server answered ${response.status} for /v1/stores`);
   const body = (await response.json()) as {
-    items?: { id: string; name: string; currency: string; timeZone: string; taxIncluded: boolean }[];
+    items?: {
+      id: string;
+      name: string;
+      currency: string;
+      timeZone: string;
+      taxIncluded: boolean;
+      stacking?: StoreSettings['stacking'];
+    }[];
   };
   const store = body.items?.find((s) => s.id === identity.storeId) ?? body.items?.[0];
   if (!store) throw new Error('the store server lists no store for this terminal');
@@ -167,7 +184,7 @@ export async function refreshStoreSettings(
     currency: store.currency,
     timeZone: store.timeZone,
     taxIncluded: store.taxIncluded,
-    stacking: terminal.settings.get('store')?.stacking ?? 'withinPriority',
+    stacking: store.stacking ?? 'withinPriority',
   };
   terminal.settings.set('store', settings);
   return settings;
@@ -192,14 +209,13 @@ export async function connectToStore(terminal: Terminal, options: LinkOptions): 
     // Bigger pages make a first sync of a large catalog several times faster (the protocol allows 5,000).
     snapshotPageSize: 5_000,
   });
-  const refresh = () =>
-    refreshStoreSettings(terminal, identity, fetchImpl).catch((error: unknown) =>
-      options.log.warn(`Store settings not refreshed: ${(error as Error).message}`),
+  // A first start shows the store at once, before its snapshot arrives; later the feed brings every change.
+  if (!terminal.settings.get('store')) {
+    await refreshStoreSettings(terminal, identity, fetchImpl).catch((error: unknown) =>
+      options.log.warn(`Store settings not loaded yet: ${(error as Error).message}`),
     );
-  // Settings first when the server answers (a first start has none), then again at each reconnection.
-  await refresh();
+  }
   client.on('status', (status) => {
-    if (status.state === 'online') void refresh();
     if (status.state === 'refused') options.log.warn(`The store server refused this terminal: ${status.message}`);
   });
   client.on('error', (error) => options.log.warn(`Sync: ${error.kind}: ${error.message}`));
@@ -210,7 +226,9 @@ export async function connectToStore(terminal: Terminal, options: LinkOptions): 
       `Sync: ${problems.length} change(s) could not be applied and were skipped:\n  ${shown.join('\n  ')}${problems.length > 5 ? '\n  …' : ''}`,
     );
   });
-  const link = syncClientLink(client);
+  const link = syncClientLink(client, {
+    findCustomer: (query) => findCustomerOnServer(identity, query, fetchImpl),
+  });
   client.start();
   return link;
 }

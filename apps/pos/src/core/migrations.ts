@@ -232,6 +232,20 @@ CREATE TABLE snapshot_staging (
 ) STRICT, WITHOUT ROWID;
 `,
   },
+  {
+    name: '0002_rates_snapshots',
+    sql: `
+-- Each rate names the server's rates snapshot it comes from (a sale in another currency
+-- names it, as the server's pricing does) and when that snapshot was received: of two
+-- snapshots with the same as_of, the one received last is the newer.
+ALTER TABLE exchange_rates ADD COLUMN snapshot_id TEXT;
+ALTER TABLE exchange_rates ADD COLUMN received_at INTEGER NOT NULL DEFAULT 0;
+
+-- The exchange rate a checkout cache was built with (JSON { currency, rate, snapshotId }),
+-- null when the sale is in the store's currency: one rate for the whole checkout.
+ALTER TABLE checkout_caches ADD COLUMN exchange TEXT;
+`,
+  },
 ];
 
 export class MigrationError extends Error {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type {
   CheckoutView,
+  CurrencyOptionsView,
   ParkedCartView,
   PriceCheckView,
   ProductView,
@@ -55,6 +56,7 @@ export const OPERATIONS = {
         .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter ISO 4217 code'),
     }),
   ),
+  'checkout.currencies': op<CurrencyOptionsView>()(none),
   'checkout.cancel': op<CheckoutView>()(none),
   'checkout.park': op<ParkedCartView[]>()(z.object({ label: z.string().trim().max(60).nullable().default(null) })),
   'checkout.parked': op<ParkedCartView[]>()(none),

@@ -1,6 +1,6 @@
 import Decimal from 'decimal.js';
 import { formatDateTime, formatMoney } from './format';
-import type { EmailReceipt, ReceiptData, ReceiptView } from './views';
+import type { EmailReceipt, ExchangeView, ReceiptData, ReceiptView } from './views';
 
 /** A receipt as printable HTML (80 mm paper or a screen) and as email-ready data. */
 
@@ -8,6 +8,12 @@ const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const isZero = (amount: string) => new Decimal(amount).isZero();
+
+/** "1 USD = 0.92 EUR (rates demo-usd-2026-11-20)". */
+export function exchangeText(exchange: ExchangeView): string {
+  const source = exchange.snapshotId ? ` (rates ${exchange.snapshotId})` : '';
+  return `1 ${exchange.base} = ${exchange.rate} ${exchange.currency}${source}`;
+}
 
 function title(data: ReceiptData): string {
   return data.kind === 'return' ? 'Refund' : 'Receipt';
@@ -73,6 +79,7 @@ ${isZero(data.discount) ? '' : `<tr><td colspan="2">You saved</td><td>${money(da
 ${tenders}
 ${change}
 </table>
+${data.exchange ? `<div class="foot">${escapeHtml(exchangeText(data.exchange))}</div>` : ''}
 ${data.coupons.length > 0 ? `<div class="foot">Coupons: ${data.coupons.map(escapeHtml).join(', ')}</div>` : ''}
 <div class="foot">Thank you for shopping with us.</div>
 </div></body></html>`;
@@ -95,6 +102,7 @@ export function receiptText(data: ReceiptData): string {
   rows.push(`${data.kind === 'return' ? 'Refunded' : 'Total'}  ${money(data.total)}`);
   for (const t of data.tenders) rows.push(`${t.method === 'cash' ? 'Cash' : 'Card'}  ${money(t.amount)}`);
   if (data.kind === 'sale' && !isZero(data.change)) rows.push(`Change  ${money(data.change)}`);
+  if (data.exchange) rows.push('', exchangeText(data.exchange));
   return rows.join('\n');
 }
 

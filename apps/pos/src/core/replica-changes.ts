@@ -59,9 +59,34 @@ const stockSchema = z.object({
   available: z.number().int(),
 });
 
-const ratesSchema = z.object({
-  rates: z.record(z.string(), z.union([z.string(), z.number()])),
-  asOf: z.string().optional(),
+const rateValue = z.union([z.string(), z.number()]).transform(String);
+const instant = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO 8601 time');
+
+/**
+ * `rates.updated`: the server's new rates snapshot, with its rates per the store's currency
+ * (`storeRates`, null when it cannot convert from it). A snapshot published in the store's
+ * own currency needs no conversion.
+ */
+const ratesUpdatedSchema = z.object({
+  snapshot: z.object({
+    id: z.string().min(1),
+    base: z.string().length(3),
+    asOf: instant,
+    receivedAt: instant.optional(),
+    rates: z.record(z.string(), rateValue),
+  }),
+  storeCurrency: z.string().length(3).optional(),
+  storeRates: z.record(z.string(), rateValue).nullish(),
+});
+
+/** A snapshot item of `exchange_rates`: one currency's current rate per the store's currency. */
+const currentRateSchema = z.object({
+  currency: z.string().length(3),
+  rate: rateValue,
+  base: z.string().length(3).optional(),
+  snapshotId: z.string().min(1).nullish(),
+  asOf: instant.optional(),
+  receivedAt: instant.optional(),
 });
 
 const storeSchema = z.object({
@@ -265,9 +290,20 @@ export function applyChange(
       catalog.removeCustomer(idSchema.parse(unwrap(payload, 'customer')).id);
       return { pricing: false, skipped: false };
     case 'rates.updated': {
-      const r = ratesSchema.parse(unwrap(payload, 'snapshot'));
-      const asOf = r.asOf ? Date.parse(r.asOf) : now;
-      for (const [code, rate] of Object.entries(r.rates)) catalog.setRate(code, String(rate), asOf);
+      const r = ratesUpdatedSchema.parse(payload);
+      const rates =
+        r.storeRates && r.storeCurrency === currency
+          ? r.storeRates
+          : r.snapshot.base === currency
+            ? r.snapshot.rates
+            : null;
+      // A snapshot that cannot convert from the store's currency prices nothing here.
+      if (!rates) return { pricing: false, skipped: true };
+      const asOf = Date.parse(r.snapshot.asOf);
+      const receivedAt = r.snapshot.receivedAt ? Date.parse(r.snapshot.receivedAt) : asOf;
+      for (const [code, rate] of Object.entries(rates)) {
+        if (code !== currency) catalog.setRate({ currency: code, rate, snapshotId: r.snapshot.id, asOf, receivedAt });
+      }
       return { pricing: true, skipped: false };
     }
     case 'store.updated':
@@ -363,8 +399,18 @@ export function applySnapshotItem(
     }
     case 'rates':
     case 'exchange_rates': {
-      const r = z.object({ currency: z.string().length(3), rate: z.union([z.string(), z.number()]) }).parse(item);
-      catalog.setRate(r.currency, String(r.rate), now);
+      const r = currentRateSchema.parse(item);
+      if (r.base !== undefined && r.base !== currency) {
+        throw new Error(`the rate of ${r.currency} is per ${r.base}, but the store sells in ${currency}`);
+      }
+      const asOf = r.asOf ? Date.parse(r.asOf) : now;
+      catalog.setRate({
+        currency: r.currency,
+        rate: r.rate,
+        snapshotId: r.snapshotId ?? null,
+        asOf,
+        receivedAt: r.receivedAt ? Date.parse(r.receivedAt) : asOf,
+      });
       return;
     }
     default:

@@ -14,6 +14,11 @@ export interface TerminalLink {
   lastSyncAt(): number | null;
   onChange(listener: () => void): () => void;
   outboxChanged(): void;
+  /**
+   * The customer with this loyalty card or phone as the server knows them (raw JSON), or
+   * null when it has none; throws when the server cannot be asked.
+   */
+  findCustomer(query: string): Promise<Record<string, unknown> | null>;
   stop(): Promise<void>;
 }
 
@@ -26,6 +31,9 @@ export function fixedLink(state: ConnectionState = 'offline', detail: string | n
     lastSyncAt: () => null,
     onChange: () => () => {},
     outboxChanged: () => {},
+    findCustomer: async () => {
+      throw new Error('this terminal is not connected to a store server');
+    },
     stop: async () => {},
   };
 }

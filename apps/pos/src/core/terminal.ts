@@ -14,6 +14,7 @@ import { type Db, isStorageError } from './platform/db';
 import type { Pricing } from './pricing';
 import { receiptView } from './receipt';
 import { type App, createApp } from './registry';
+import { toCustomerRecord } from './replica-changes';
 import { Returns } from './returns';
 import { SalesStore } from './sales';
 import { SettingsStore } from './settings';
@@ -95,6 +96,11 @@ export function createTerminal(options: TerminalOptions): Terminal {
     replicaSeqs: () => syncStore.seqs(),
     storeId: () => settings.get('store')?.id ?? 'store',
     timeZone: () => settings.get('store')?.timeZone ?? 'UTC',
+    exchangeRate: (currency) => {
+      if (currency === settings.get('store')?.currency) return null;
+      const rate = catalog.exchangeRate(currency);
+      return rate ? { currency, rate: rate.rate, snapshotId: rate.snapshotId } : null;
+    },
     options: { ...DEFAULT_CACHE_OPTIONS, ...options.cache },
   });
   const checkout = new Checkout({
@@ -109,6 +115,14 @@ export function createTerminal(options: TerminalOptions): Terminal {
     pricing,
     newId,
     connection: () => link.state(),
+    customerFromServer: async (query) => {
+      const found = await link.findCustomer(query);
+      if (!found) return null;
+      const customer = toCustomerRecord(found);
+      // Kept like a change from the feed, which brings the same customer again later.
+      catalog.upsertCustomer(customer, syncStore.seqs().appliedSeq);
+      return customer;
+    },
     recorded,
     emit: (event) => events.emit(event),
     ...(options.countdownMs === undefined ? {} : { countdownMs: options.countdownMs }),
@@ -155,6 +169,7 @@ export function createTerminal(options: TerminalOptions): Terminal {
   app.method('checkout.addCoupon', ({ code }) => checkout.addCoupon(code));
   app.method('checkout.removeCoupon', ({ code }) => checkout.removeCoupon(code));
   app.method('checkout.setCurrency', ({ currency }) => checkout.setCurrency(currency));
+  app.method('checkout.currencies', () => checkout.currencies());
   app.method('checkout.cancel', () => checkout.cancel());
   app.method('checkout.park', ({ label }) => checkout.park(label));
   app.method('checkout.parked', () => checkout.parked());

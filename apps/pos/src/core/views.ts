@@ -81,6 +81,23 @@ export interface NoticeView {
   changes: LineChange[];
 }
 
+/** The rate a sale in another currency is priced with: 1 `base` = `rate` `currency`. */
+export interface ExchangeView {
+  base: string;
+  currency: string;
+  rate: string;
+  /** The server's rates snapshot the rate comes from. */
+  snapshotId: string | null;
+}
+
+/** What the currency dialog offers: the store's currency first, then each one with a rate. */
+export interface CurrencyOptionsView {
+  storeCurrency: string;
+  /** The currency of the sale on screen (the store's when there is none). */
+  current: string;
+  options: { currency: string; rate: string | null; snapshotId: string | null; asOf: number | null }[];
+}
+
 export interface PricingSnapshotView {
   snapshotSeq: number;
   windowStart: number;
@@ -112,6 +129,8 @@ export interface CheckoutView {
   /** Offers the sale nearly qualifies for as a whole, in words. */
   notes: string[];
   pricing: PricingSnapshotView | null;
+  /** Set when the sale is in another currency than the store's. */
+  exchange: ExchangeView | null;
   /** The line the last scan touched, for the UI to highlight. */
   lastLineId: string | null;
 }
@@ -181,6 +200,8 @@ export interface ReceiptData {
   tenders: { method: 'cash' | 'card'; amount: string; reference: string | null }[];
   change: string;
   reason: string | null;
+  /** The rate a sale in another currency was priced with (absent on older receipts). */
+  exchange?: ExchangeView | null;
 }
 
 export interface EmailReceipt {

@@ -23,6 +23,7 @@ export const CHANNELS = [
   'checkout.addCoupon',
   'checkout.removeCoupon',
   'checkout.setCurrency',
+  'checkout.currencies',
   'checkout.cancel',
   'checkout.park',
   'checkout.parked',

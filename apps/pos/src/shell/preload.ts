@@ -31,6 +31,7 @@ const till = {
     addCoupon: invoke('checkout.addCoupon'),
     removeCoupon: invoke('checkout.removeCoupon'),
     setCurrency: invoke('checkout.setCurrency'),
+    currencies: invoke('checkout.currencies'),
     cancel: invoke('checkout.cancel'),
     park: invoke('checkout.park'),
     parked: invoke('checkout.parked'),

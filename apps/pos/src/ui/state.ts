@@ -14,6 +14,7 @@ export type DialogKind =
   | 'park'
   | 'return'
   | 'noSale'
+  | 'currency'
   | 'help';
 
 export interface UiState {

@@ -1,6 +1,6 @@
+import { launchChromium } from '@till/store-server/testing/chromium';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../bench/browser';
 import type { CheckoutView, TerminalStatusView } from '../../src/core/views';
 import { tempDir } from '../support/terminal';
 import {

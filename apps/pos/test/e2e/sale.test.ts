@@ -1,6 +1,6 @@
+import { launchChromium } from '@till/store-server/testing/chromium';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../../bench/browser';
 import type { CheckoutView, TerminalStatusView } from '../../src/core/views';
 import { tempDir } from '../support/terminal';
 import {
@@ -153,6 +153,59 @@ describe('a sale at the till', () => {
     expect(returned.status).toBe('accepted');
     await page.keyboard.press('Escape');
   }, 180_000);
+
+  it('prices the sale in euros from the currency dialog (F10), at the rate the server prices with', async () => {
+    await synced(terminal, 2415);
+    const [lamp] = await demoProducts(server, 'home', 1);
+    const [bear] = await demoProducts(server, 'toys', 1);
+    if (!lamp || !bear) throw new Error('the demo catalog lacks home goods or toys');
+    const page = await openTill(browser, terminal.url);
+    await scan(page, lamp.barcode);
+    await scan(page, bear.barcode);
+    expect(await page.locator('[data-testid=currency-button]').textContent()).toContain('Currency · USD');
+
+    await page.keyboard.press('F10');
+    const list = page.locator('[data-testid=currency-list]');
+    await list.waitFor();
+    const options = await list
+      .locator('button')
+      .evaluateAll((buttons) => buttons.map((b) => (b as HTMLElement).dataset.currency));
+    expect(options).toEqual(['USD', 'AUD', 'CAD', 'CHF', 'EUR', 'GBP', 'JPY', 'KWD']);
+    expect(await list.locator('li.active').textContent()).toContain('USD · now');
+    expect(await list.locator('[data-currency=EUR]').textContent()).toContain('1 USD = 0.92 EUR');
+    await screenshot(page, 'currency-dialog');
+    // Keyboard first: ↓ moves along the list, Enter picks.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await list.waitFor({ state: 'detached' });
+    await page.locator('[data-testid=exchange]').waitFor();
+    expect(await page.locator('[data-testid=exchange]').textContent()).toBe(
+      'In EUR at 1 USD = 0.92 EUR (rates demo-usd-2026-11-20)',
+    );
+    const lineTotals = await page.locator('[data-testid=line-total]').allTextContents();
+    for (const total of lineTotals) expect(total).toMatch(/^€/);
+    expect(await page.locator('[data-testid=currency-button]').textContent()).toContain('Currency · EUR');
+
+    const view = await checkoutOf(terminal);
+    expect(view.currency).toBe('EUR');
+    expect(view.exchange).toEqual({ base: 'USD', currency: 'EUR', rate: '0.92', snapshotId: 'demo-usd-2026-11-20' });
+    expect(await page.locator('[data-testid=total]').textContent()).toContain(view.total);
+    // The server prices the same cart in euros to the same cent, with the same rates snapshot.
+    const priced = await server.request('/v1/carts/price', {
+      role: 'storefront',
+      method: 'POST',
+      body: JSON.stringify({
+        lines: view.lines.map((l) => ({ sku: l.sku, qty: l.qty })),
+        currency: 'EUR',
+        channel: 'pos',
+      }),
+    });
+    const serverCart = (await priced.json()) as { totals: { total: string }; ratesSnapshot: { id: string } };
+    expect(serverCart.totals.total).toBe(view.total);
+    expect(serverCart.ratesSnapshot.id).toBe('demo-usd-2026-11-20');
+    await screenshot(page, 'sale-in-euros');
+    await page.click('text=Void sale');
+  }, 120_000);
 
   it('takes a flash price pushed by the manager, counts down to its end and switches back on time', async () => {
     const status = await synced(terminal, 2415);

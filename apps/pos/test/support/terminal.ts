@@ -45,6 +45,8 @@ export interface Seed {
   rules?: Record<string, unknown>[];
   customers?: Record<string, unknown>[];
   stock?: { sku: string; available: number }[];
+  /** `exchange_rates` snapshot items: { currency, rate, snapshotId, asOf, receivedAt }. */
+  rates?: Record<string, unknown>[];
   store?: StoreSettings;
   asOf?: number;
 }
@@ -89,7 +91,7 @@ export function loadSnapshot(terminal: Terminal, seed: Seed): void {
   const info = {
     snapshotId: `snap-${seed.asOf ?? 100}`,
     asOf: seed.asOf ?? 100,
-    sections: ['store', 'products', 'rules', 'customers', 'stock'],
+    sections: ['store', 'products', 'rules', 'customers', 'stock', 'exchange_rates'],
   };
   store.beginSnapshot(info);
   store.applySnapshotPage({ snapshotId: info.snapshotId, section: 'store', items: [{ ...(seed.store ?? STORE) }] });
@@ -108,6 +110,7 @@ export function loadSnapshot(terminal: Terminal, seed: Seed): void {
   store.applySnapshotPage({ snapshotId: info.snapshotId, section: 'rules', items: seed.rules ?? [] });
   store.applySnapshotPage({ snapshotId: info.snapshotId, section: 'customers', items: seed.customers ?? CUSTOMERS });
   store.applySnapshotPage({ snapshotId: info.snapshotId, section: 'stock', items: seed.stock ?? [] });
+  store.applySnapshotPage({ snapshotId: info.snapshotId, section: 'exchange_rates', items: seed.rates ?? [] });
   store.commitSnapshot(info);
 }
 

@@ -1,16 +1,40 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { MANAGER_UP, STOREFRONT_UP, storeOf } from '../auth/plugin';
-import { notFound } from '../errors';
+import { AppError, notFound } from '../errors';
+import { readStores, updateStore } from '../stores/store-settings';
 import { errorSchema, storeIdSchema } from './schemas';
+
+const STACKING = ['withinPriority', 'acrossPriorities'] as const;
 
 const storeSchema = z.object({
   id: z.string(),
   name: z.string(),
   currency: z.string(),
-  timeZone: z.string(),
-  taxIncluded: z.boolean(),
+  timeZone: z.string().describe('IANA zone: schedules and receipts are in its local time'),
+  taxIncluded: z.boolean().describe('Prices include tax (true) or tax is added on top (false)'),
+  stacking: z
+    .enum(STACKING)
+    .describe('Discounts of different priorities stack ("acrossPriorities") or only within one ("withinPriority")'),
 });
+
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const storePatchSchema = z
+  .strictObject({
+    name: z.string().trim().min(1, 'is empty').max(200),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone like "America/New_York"'),
+    taxIncluded: z.boolean(),
+    stacking: z.enum(STACKING),
+  })
+  .partial();
 
 const summarySchema = z.object({
   store: storeSchema,
@@ -22,22 +46,6 @@ const summarySchema = z.object({
     z.object({ sku: z.string(), name: z.string(), available: z.number().int(), threshold: z.number().int() }),
   ),
   lastEventSeq: z.string().nullable(),
-});
-
-interface StoreRow {
-  id: string;
-  name: string;
-  currency: string;
-  time_zone: string;
-  tax_included: boolean;
-}
-
-const toStore = (r: StoreRow) => ({
-  id: r.id,
-  name: r.name,
-  currency: r.currency,
-  timeZone: r.time_zone,
-  taxIncluded: r.tax_included,
 });
 
 export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
@@ -52,12 +60,47 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
         response: { 200: z.object({ items: z.array(storeSchema) }) },
       },
     },
+    async (request) => ({ items: await readStores(app.db, request.identity?.storeId ?? undefined) }),
+  );
+
+  app.patch(
+    '/v1/stores/:storeId',
+    {
+      config: { roles: MANAGER_UP },
+      schema: {
+        tags: ['stores'],
+        summary: "Change a store's name, time zone, tax mode or discount stacking",
+        description:
+          'Fields left out stay as they are. Writes `store.updated` (the whole store) for terminals and dashboards; ' +
+          'a change of time zone, tax mode or stacking also bumps the pricing version. The currency cannot ' +
+          'change: products, rules and prices are in it.',
+        params: z.object({ storeId: storeIdSchema }),
+        body: z.looseObject({}),
+        response: { 200: storeSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
     async (request) => {
-      const own = request.identity?.storeId;
-      const { rows } = own
-        ? await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [own])
-        : await app.db.query<StoreRow>('SELECT * FROM stores ORDER BY id');
-      return { items: rows.map(toStore) };
+      const storeId = storeOf(request, request.params.storeId);
+      const body = request.body as Record<string, unknown>;
+      if ('currency' in body) {
+        throw new AppError(400, 'VALIDATION_FAILED', 'The currency of a store cannot change: its prices are in it', {
+          fields: [{ field: 'body.currency', problem: 'cannot change' }],
+        });
+      }
+      const parsed = storePatchSchema.safeParse(body);
+      if (!parsed.success) {
+        const fields = parsed.error.issues.map((issue) => ({
+          field: ['body', ...(issue.code === 'unrecognized_keys' ? [issue.keys.join(', ')] : issue.path)].join('.'),
+          problem: issue.code === 'unrecognized_keys' ? 'is not a setting of a store' : issue.message,
+        }));
+        throw new AppError(
+          400,
+          'VALIDATION_FAILED',
+          `The request is not valid: ${fields.map((f) => `${f.field}: ${f.problem}`).join('; ')}`,
+          { fields },
+        );
+      }
+      return (await updateStore(app.db, storeId, parsed.data)).store;
     },
   );
 
@@ -74,9 +117,8 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
     },
     async (request) => {
       const storeId = storeOf(request, request.params.storeId);
-      const store = await app.db.query<StoreRow>('SELECT * FROM stores WHERE id = $1', [storeId]);
-      const row = store.rows[0];
-      if (!row) throw notFound(`Store ${storeId}`, { storeId });
+      const [store] = await readStores(app.db, storeId);
+      if (!store) throw notFound(`Store ${storeId}`, { storeId });
       const [categories, lowStock, counts, last] = await Promise.all([
         app.db.query<{ id: string; name: string; products: string }>(
           `SELECT c.id, c.name, count(p.sku) AS products
@@ -100,7 +142,7 @@ export const storeRoutes: FastifyPluginAsyncZod = async (app) => {
       ]);
       const cats = categories.rows.map((c) => ({ id: c.id, name: c.name, products: Number(c.products) }));
       return {
-        store: toStore(row),
+        store,
         products: cats.reduce((n, c) => n + c.products, 0),
         categories: cats,
         lowStockCount: counts.rows[0]?.n ?? 0,

@@ -125,8 +125,9 @@ function sameContent(a: RatesSnapshot, b: NewRatesSnapshot): boolean {
 }
 
 /**
- * Stores a snapshot and announces it to every store (`rates.updated`, the whole snapshot)
- * in the caller's transaction. The same snapshot again (same id, or the same feed
+ * Stores a snapshot and announces it to every store (`rates.updated`: the whole snapshot,
+ * and its rates per the store's currency, which is what a terminal prices with) in the
+ * caller's transaction. The same snapshot again (same id, or the same feed
  * publication) is `created: false` and writes nothing; another one under a used id is refused.
  */
 export async function storeRatesSnapshot(
@@ -163,10 +164,14 @@ export async function storeRatesSnapshot(
   );
   const stored = await getRatesSnapshot(client, snapshot.id);
   if (!stored) throw new Error(`rates snapshot ${snapshot.id} vanished during its write`);
-  const stores = await client.query<{ id: string }>('SELECT id FROM stores ORDER BY id');
+  const stores = await client.query<{ id: string; currency: string }>('SELECT id, currency FROM stores ORDER BY id');
   await appendEvents(
     client,
-    stores.rows.map((s) => ({ storeId: s.id, type: 'rates.updated', payload: { snapshot: stored } })),
+    stores.rows.map((s) => ({
+      storeId: s.id,
+      type: 'rates.updated',
+      payload: { snapshot: stored, storeCurrency: s.currency, storeRates: ratesPer(stored, s.currency) ?? null },
+    })),
   );
   return { snapshot: stored, created: true };
 }
@@ -177,4 +182,52 @@ async function feedPublication(client: pg.PoolClient, snapshot: NewRatesSnapshot
     [snapshot.sourceUrl, snapshot.base, snapshot.asOf],
   );
   return rows[0] ? getRatesSnapshot(client, rows[0].id) : undefined;
+}
+
+/** The rate a cart in `currency` is priced with now, and the snapshot it comes from. */
+export interface CurrentRate {
+  currency: string;
+  /** Units of `currency` per one unit of `base`. */
+  rate: string;
+  base: string;
+  snapshotId: string;
+  asOf: string;
+  receivedAt: string;
+}
+
+/**
+ * For every currency some snapshot converts `base` into, the rate from the newest such
+ * snapshot: the same choice `latestConvertingSnapshotSql` makes for one cart, for all
+ * currencies at once (a terminal keeps these to price offline).
+ */
+export async function currentRatesFrom(db: pg.Pool | pg.PoolClient, base: string): Promise<CurrentRate[]> {
+  const { rows } = await db.query<{ currency: string; snapshot_id: string }>(
+    `SELECT DISTINCT ON (c.currency) c.currency, s.id AS snapshot_id
+     FROM exchange_rate_snapshots s
+     CROSS JOIN LATERAL (SELECT r.currency FROM exchange_rates r WHERE r.snapshot_id = s.id UNION SELECT s.base) c
+     WHERE c.currency <> $1
+       AND (s.base = $1 OR EXISTS (SELECT 1 FROM exchange_rates x WHERE x.snapshot_id = s.id AND x.currency = $1))
+     ORDER BY c.currency, s.as_of DESC, s.received_at DESC`,
+    [base],
+  );
+  const snapshots = new Map<string, RatesSnapshot>();
+  for (const id of new Set(rows.map((r) => r.snapshot_id))) {
+    const snapshot = await getRatesSnapshot(db, id);
+    if (snapshot) snapshots.set(id, snapshot);
+  }
+  return rows.flatMap((row) => {
+    const snapshot = snapshots.get(row.snapshot_id);
+    const rate = snapshot ? ratesPer(snapshot, base)?.[row.currency] : undefined;
+    if (!snapshot || !rate) return [];
+    return [
+      {
+        currency: row.currency,
+        rate,
+        base,
+        snapshotId: snapshot.id,
+        asOf: snapshot.asOf,
+        receivedAt: snapshot.receivedAt,
+      },
+    ];
+  });
 }

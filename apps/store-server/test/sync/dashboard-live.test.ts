@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROTOCOL_VERSION } from '@till/sync';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support';
+import { chromiumAvailable, launchChromium } from '../support/chromium';
 import { connectClient, demoSkus, type Enrolled, enrollTerminal, eventually, FAST_SYNC_ENV, saleItem } from './support';
 
-const CHROMIUM = '/usr/bin/chromium';
 const liveJs = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dashboard/live.js');
 
 describe('the dashboard page speaks the current protocol', () => {
@@ -17,7 +17,7 @@ describe('the dashboard page speaks the current protocol', () => {
   });
 });
 
-describe.skipIf(!fs.existsSync(CHROMIUM))('the dashboard, live, in a browser', () => {
+describe.skipIf(!chromiumAvailable())('the dashboard, live, in a browser', () => {
   let server: TestServer;
   let browser: Browser;
   let terminal: Enrolled;
@@ -25,17 +25,7 @@ describe.skipIf(!fs.existsSync(CHROMIUM))('the dashboard, live, in a browser', (
   beforeAll(async () => {
     server = await startTestServer({ demo: true, env: FAST_SYNC_ENV });
     terminal = await enrollTerminal(server, 'Till by the door');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -23,6 +23,7 @@ describe('sync with pricing: snapshots carry the rules, uploads are priced again
     try {
       await eventually('the snapshot', () => t.store.snapshotsCommitted.length === 1);
       expect(t.store.snapshotsCommitted[0]?.sections).toEqual([
+        'store',
         'pricing_version',
         'products',
         'stock_levels',
@@ -31,6 +32,7 @@ describe('sync with pricing: snapshots carry the rules, uploads are priced again
         'price_lists',
         'price_list_prices',
         'customers',
+        'exchange_rates',
       ]);
       const [version] = t.store.sections.get('pricing_version') ?? [];
       expect(version).toMatchObject({ storeId: 'demo', rulesSnapshotId: expect.stringMatching(/^demo@\d+$/) });

@@ -20,6 +20,7 @@ export const KEYS = {
   parked: 'F7',
   return: 'F8',
   noSale: 'F9',
+  currency: 'F10',
   pay: 'F12',
 } as const;
 
@@ -100,6 +101,8 @@ export function App({ api }: { api: TillApi }) {
           return open('return');
         case KEYS.noSale:
           return open('noSale');
+        case KEYS.currency:
+          return open('currency');
         case KEYS.pay:
           event.preventDefault();
           if ((s.checkout?.lines.length ?? 0) > 0) set({ screen: 'tender', error: null });

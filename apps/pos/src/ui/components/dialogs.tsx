@@ -2,7 +2,14 @@ import Decimal from 'decimal.js';
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { formatDateTime, formatMoney, formatTime } from '../../core/format';
-import type { ParkedCartView, PriceCheckView, ProductView, ReceiptView, ReturnableSaleView } from '../../core/views';
+import type {
+  CurrencyOptionsView,
+  ParkedCartView,
+  PriceCheckView,
+  ProductView,
+  ReceiptView,
+  ReturnableSaleView,
+} from '../../core/views';
 import type { DialogKind, UiContext } from '../state';
 import { KEYS } from './app';
 import { ReceiptPanel } from './done';
@@ -16,6 +23,7 @@ const TITLES: Record<DialogKind, string> = {
   park: 'Park this sale',
   return: 'Return against a receipt',
   noSale: 'Open the drawer (no sale)',
+  currency: 'Price the sale in another currency',
   help: 'Keys',
 };
 
@@ -35,6 +43,7 @@ export function Dialogs({ ctx }: { ctx: UiContext }) {
     park: <ParkDialog ctx={ctx} close={close} />,
     return: <ReturnDialog ctx={ctx} />,
     noSale: <NoSaleDialog ctx={ctx} close={close} />,
+    currency: <CurrencyDialog ctx={ctx} close={close} />,
     help: <HelpDialog />,
   }[kind];
   return (
@@ -471,6 +480,71 @@ function NoSaleDialog({ ctx, close }: { ctx: UiContext; close: () => void }) {
   );
 }
 
+function CurrencyDialog({ ctx, close }: { ctx: UiContext; close: () => void }) {
+  const [choices, setChoices] = useState<CurrencyOptionsView | null>(null);
+  const list = useRef<HTMLUListElement>(null);
+  useEffect(() => {
+    void ctx.api.checkout.currencies({}).then((result) => {
+      if (result.ok) setChoices(result.value);
+      else ctx.fail('dialog', result.error);
+    });
+  }, [ctx.api, ctx.fail]);
+  useEffect(() => {
+    list.current?.querySelector<HTMLButtonElement>('li.active button, li button')?.focus();
+  }, [choices]);
+  const choose = async (currency: string) => {
+    const result = await ctx.api.checkout.setCurrency({ currency });
+    if (!result.ok) return ctx.fail('dialog', result.error);
+    ctx.set({ error: null });
+    ctx.showCheckout(result.value);
+    close();
+  };
+  // ↑ ↓ move between currencies, Enter picks one.
+  const onKeyDown = (event: KeyboardEvent) => {
+    if (event.key !== 'ArrowDown' && event.key !== 'ArrowUp') return;
+    event.preventDefault();
+    const buttons = [...(list.current?.querySelectorAll<HTMLButtonElement>('li button') ?? [])];
+    const at = buttons.indexOf(document.activeElement as HTMLButtonElement);
+    const next = event.key === 'ArrowDown' ? (at + 1) % buttons.length : (at - 1 + buttons.length) % buttons.length;
+    buttons[next]?.focus();
+  };
+  if (!choices) return <DialogError ctx={ctx} />;
+  const zone = ctx.state.status?.store?.timeZone ?? 'UTC';
+  return (
+    <>
+      <p class="muted">
+        Every line is priced again in the currency chosen, at the store server’s exchange rate. Payments are taken in
+        it.
+      </p>
+      <ul class="results currencies" ref={list} onKeyDown={onKeyDown} data-testid="currency-list">
+        {choices.options.map((option) => (
+          <li key={option.currency} class={option.currency === choices.current ? 'active' : ''}>
+            <button type="button" data-currency={option.currency} onClick={() => void choose(option.currency)}>
+              <span class="name">
+                {option.currency}
+                {option.currency === choices.current ? ' · now' : ''}
+              </span>
+              <span class="sku">
+                {option.rate === null
+                  ? 'The store’s currency'
+                  : `1 ${choices.storeCurrency} = ${option.rate} ${option.currency}${
+                      option.asOf === null ? '' : ` · rates of ${formatDateTime(option.asOf, zone)}`
+                    }`}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {choices.options.length === 1 ? (
+        <p class="muted" data-testid="no-rates">
+          No exchange rates have reached this terminal yet: sales are in {choices.storeCurrency} only.
+        </p>
+      ) : null}
+      <DialogError ctx={ctx} />
+    </>
+  );
+}
+
 function HelpDialog() {
   const rows: [string, string][] = [
     ['Enter', 'scan what is typed in the scan field'],
@@ -486,6 +560,7 @@ function HelpDialog() {
     [KEYS.parked, 'parked sales'],
     [KEYS.return, 'return against a receipt'],
     [KEYS.noSale, 'open the drawer without a sale'],
+    [KEYS.currency, 'price the sale in another currency'],
     [KEYS.pay, 'pay'],
     ['Esc', 'close, go back'],
   ];

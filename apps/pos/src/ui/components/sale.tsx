@@ -2,6 +2,7 @@ import Decimal from 'decimal.js';
 import type { RefObject } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { formatCountdown, formatMoney } from '../../core/format';
+import { exchangeText } from '../../core/receipt';
 import type { CheckoutView, LineChange, LineView } from '../../core/views';
 import { ScannerDetector } from '../scanner';
 import type { UiContext } from '../state';
@@ -365,6 +366,11 @@ function SidePanel({ ctx }: { ctx: UiContext }) {
           {money(checkout?.total)}
         </span>
       </div>
+      {checkout?.exchange ? (
+        <div class="exchange-note" data-testid="exchange">
+          In {checkout.exchange.currency} at {exchangeText(checkout.exchange)}
+        </div>
+      ) : null}
       {checkout?.countdown ? (
         <Countdown
           at={checkout.countdown.at}
@@ -403,7 +409,10 @@ function SidePanel({ ctx }: { ctx: UiContext }) {
         <button type="button" onClick={() => open('noSale')}>
           No sale <kbd>{KEYS.noSale}</kbd>
         </button>
-        <button type="button" class="danger" disabled={empty} onClick={voidSale}>
+        <button type="button" data-testid="currency-button" onClick={() => open('currency')}>
+          Currency · {currency} <kbd>{KEYS.currency}</kbd>
+        </button>
+        <button type="button" class="danger span-2" disabled={empty} onClick={voidSale}>
           Void sale
         </button>
       </div>

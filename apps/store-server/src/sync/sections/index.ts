@@ -1,4 +1,5 @@
 import type { Audience } from '@till/sync';
+import { exchangeRatesSection } from './exchange-rates';
 import {
   campaignsSection,
   customersSection,
@@ -10,11 +11,13 @@ import {
 import { productsSection } from './products';
 import type { SnapshotSection } from './section';
 import { stockLevelsSection } from './stock-levels';
+import { storeSection } from './store';
 
 export type { SnapshotSection } from './section';
 
 /** Every snapshot section, in the order a client loads them. */
 export const SECTIONS: readonly SnapshotSection[] = [
+  storeSection,
   pricingVersionSection,
   productsSection,
   stockLevelsSection,
@@ -23,6 +26,7 @@ export const SECTIONS: readonly SnapshotSection[] = [
   priceListsSection,
   listPricesSection,
   customersSection,
+  exchangeRatesSection,
 ];
 
 export const sectionsFor = (audience: Audience) => SECTIONS.filter((s) => s.audiences.includes(audience));
