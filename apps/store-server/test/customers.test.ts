@@ -22,6 +22,10 @@ describe('customers', () => {
     expect(byCard).toMatchObject({ id: 'demo-ada', name: 'Ada Lovelace', segments: ['gold'] });
     const byPhone = await api.terminal.customers.lookup({ query: { phone: '+1 (212) 555-0102' } });
     expect(byPhone).toMatchObject({ id: 'demo-grace', segments: ['vip'] });
+    const withoutCountryCode = await api.terminal.customers.lookup({ query: { phone: '212.555.0102' } });
+    expect(withoutCountryCode.id).toBe('demo-grace');
+    const otherNumber = await failureOf(api.terminal.customers.lookup({ query: { phone: '212 555 0177' } }));
+    expect(otherNumber).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     const missing = await failureOf(api.terminal.customers.lookup({ query: { loyaltyCard: 'TILL-9999' } }));
     expect(missing).toMatchObject({ status: 404, code: 'NOT_FOUND' });
     const neither = await failureOf(api.terminal.customers.lookup({ query: {} }));

@@ -102,15 +102,28 @@ export async function findCustomer(
   storeId: string,
   key: CustomerKey,
 ): Promise<Customer | undefined> {
-  const [column, value] =
-    'id' in key
-      ? ['id', key.id]
-      : 'loyaltyCard' in key
-        ? ['loyalty_card', key.loyaltyCard]
-        : ['phone', normalizePhone(key.phone)];
+  if ('phone' in key) return findByPhone(db, storeId, key.phone);
+  const [column, value] = 'id' in key ? ['id', key.id] : ['loyalty_card', key.loyaltyCard];
   const { rows } = await db.query<CustomerRow>(
     `SELECT ${COLUMNS} FROM customers WHERE store_id = $1 AND ${column} = $2`,
     [storeId, value],
+  );
+  return rows[0] ? toCustomer(rows[0]) : undefined;
+}
+
+/**
+ * A phone number as a cashier types it, with or without the country code: the last ten
+ * digits decide (as in the terminals' replica), an exact match wins over a suffix match.
+ */
+async function findByPhone(db: pg.Pool | pg.PoolClient, storeId: string, phone: string) {
+  const exact = normalizePhone(phone);
+  const digits = exact.replace(/\D/g, '');
+  if (digits.length < 6) return undefined;
+  const { rows } = await db.query<CustomerRow>(
+    `SELECT ${COLUMNS} FROM customers
+     WHERE store_id = $1 AND phone IS NOT NULL AND right(ltrim(phone, '+'), 10) = $2
+     ORDER BY phone = $3 DESC, phone LIMIT 1`,
+    [storeId, digits.slice(-10), exact],
   );
   return rows[0] ? toCustomer(rows[0]) : undefined;
 }
