@@ -80,8 +80,7 @@ export const realtime = fp(
       db: app.db,
       logger: app.log,
       pricer: options.pricer ?? (app.hasDecorator('pricing') ? pricingServicePricer(app.pricing, app.db) : undefined),
-      // Leave half the pool to everything else.
-      parallelism: Math.max(1, Math.min(sync.uploadParallelism, Math.floor(app.config.databasePoolSize / 2))),
+      mode: sync.uploadMode,
     });
     const publisher = new FeedPublisher({
       pool: app.db,
