@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type pg from 'pg';
 import { appendEvents } from '../../db/events';
 import { applyCashCount } from './cash-count';
+import { applyDrawerOpen } from './drawer-open';
 import { type ApplyContext, type Outcome, UploadRejection, type UploadSession } from './outcome';
 import { type Prepared, storable } from './prepare';
 import { applyReturn } from './return';
@@ -13,7 +14,7 @@ import { applySale } from './sale';
  * a command that fails is rolled back alone. One whose content cannot be accepted is
  * recorded as `rejected` with the reason; one that failed for another reason (a bug)
  * answers `retry` — until it has failed `maxAttempts` times, then it is rejected too, so
- * that no command comes back forever. Returns and cash counts always come this way; sales
+ * that no command comes back forever. Returns, cash counts and drawer openings always come this way; sales
  * come this way only when their batch could not be applied at once (sales-batch.ts).
  */
 
@@ -25,6 +26,8 @@ function handle(ctx: ApplyContext, item: OutboxItem): Promise<Outcome> {
       return applyReturn(ctx, item);
     case 'cash_count':
       return applyCashCount(ctx, item);
+    case 'drawer_open':
+      return applyDrawerOpen(ctx, item);
   }
 }
 

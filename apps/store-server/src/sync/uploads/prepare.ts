@@ -19,7 +19,7 @@ export type Prepared =
       reason: string;
     };
 
-const KINDS = new Set<string>(['sale', 'return', 'cash_count'] satisfies OutboxItem['kind'][]);
+const KINDS = new Set<string>(['sale', 'return', 'cash_count', 'drawer_open'] satisfies OutboxItem['kind'][]);
 
 /** Reads one uploaded item: its shape, and that this terminal made it. */
 export function prepare(raw: unknown, index: number, session: UploadSession): Prepared {
