@@ -267,13 +267,13 @@ describe('the outbox as the sync client sees it', () => {
       await t.call('checkout.scan', { code });
       ids.push((await t.call('checkout.tender', { method: 'card' })).done?.receipt.data.saleId ?? '');
     }
-    await t.call('drawer.open', { reason: 'float check' });
+    ids.push((await t.call('drawer.open', { reason: 'float check' })).id);
     const store = t.terminal.syncStore;
     expect(store.pendingOutbox({ limit: 10, exclude: new Set() }).map((i) => i.id)).toEqual(ids);
     expect(store.pendingOutbox({ limit: 1, exclude: new Set([ids[0] ?? '']) }).map((i) => i.id)).toEqual([ids[1]]);
     store.settle([{ id: ids[1] ?? '', result: { status: 'price_discrepancy', index: 0, id: ids[1] ?? null } }]);
     store.settle([{ id: ids[1] ?? '', result: { status: 'accepted', index: 0, id: ids[1] ?? null } }]);
-    expect(store.pendingOutbox({ limit: 10, exclude: new Set() }).map((i) => i.id)).toEqual([ids[0], ids[2]]);
+    expect(store.pendingOutbox({ limit: 10, exclude: new Set() }).map((i) => i.id)).toEqual([ids[0], ids[2], ids[3]]);
     expect(t.terminal.outbox.results().find((r) => r.id === ids[1])?.status).toBe('price_discrepancy');
     expect(t.terminal.status().pendingSales).toBe(2);
   });

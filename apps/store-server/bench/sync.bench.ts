@@ -250,11 +250,11 @@ export async function run(): Promise<void> {
       );
     }
     // The same, with the commands of a batch applied one after the other (for the ratio).
-    const serial = await startServerProcess(database.url, dataDir, { SYNC_UPLOAD_PARALLELISM: '1' });
+    const serial = await startServerProcess(database.url, dataDir, { SYNC_UPLOAD_MODE: 'per_command' });
     try {
       const sales = await offlineSales(serial.url, serial.keys.manager, pool, skus, 100);
       console.log(
-        `   for comparison, one command at a time (SYNC_UPLOAD_PARALLELISM=1), batches of 100: ${ms(sales.ms)} (${sales.perSecond.toFixed(0)}/s)`,
+        `   for comparison, one command at a time (SYNC_UPLOAD_MODE=per_command), batches of 100: ${ms(sales.ms)} (${sales.perSecond.toFixed(0)}/s)`,
       );
     } finally {
       await serial.stop();

@@ -4,7 +4,7 @@
 import { io } from '/socket.io/socket.io.esm.min.js';
 
 /** The sync protocol this page speaks (packages/sync PROTOCOL_VERSION; a test keeps them equal). */
-const PROTOCOL = 1;
+const PROTOCOL = 2;
 const storeId = new URLSearchParams(location.search).get('store') ?? 'demo';
 const $ = (id) => document.getElementById(id);
 const key = () => localStorage.getItem('till.managerKey');

@@ -81,7 +81,7 @@ const envSchema = z.object({
   SYNC_COALESCE_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   SYNC_POLL_MS: z.coerce.number().int().min(5).max(60_000).default(50),
   SYNC_REPLAY_LIMIT: z.coerce.number().int().min(1).max(100_000_000).default(100_000),
-  SYNC_UPLOAD_PARALLELISM: z.coerce.number().int().min(1).max(64).default(8),
+  SYNC_UPLOAD_MODE: z.enum(['batch', 'per_command']).default('batch'),
   SYNC_REDIS_STREAM: z
     .string()
     .trim()
@@ -152,8 +152,11 @@ export interface SyncConfig {
   replayLimit: number;
   /** Redis stream (and pub/sub prefix) of the Socket.IO adapter, with REDIS_URL. */
   redisStream: string;
-  /** Commands of an uploaded batch applied at the same time, each in its own transaction. */
-  uploadParallelism: number;
+  /**
+   * `batch`: the sales of an uploaded batch are applied together, set-based; `per_command`:
+   * one at a time (slower; for comparison, or should the batch path ever misbehave).
+   */
+  uploadMode: 'batch' | 'per_command';
 }
 
 export class ConfigError extends Error {
@@ -199,7 +202,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pollMs: e.SYNC_POLL_MS,
       replayLimit: e.SYNC_REPLAY_LIMIT,
       redisStream: e.SYNC_REDIS_STREAM,
-      uploadParallelism: e.SYNC_UPLOAD_PARALLELISM,
+      uploadMode: e.SYNC_UPLOAD_MODE,
     },
     rateLimits: {
       windowMs: e.RATE_LIMIT_WINDOW_MS,

@@ -95,6 +95,14 @@ export const cashCountPayloadSchema = z.object({
   note: z.string().max(500).optional(),
 });
 
+/** The cash drawer opened without a sale (to give change, check the float): always with a reason. */
+export const drawerOpenPayloadSchema = z.object({
+  openedAt: epochMsSchema,
+  /** Who opened it: the cashier signed in at the terminal. */
+  cashier: z.string().trim().min(1).max(100),
+  reason: z.string().trim().min(1, 'a drawer opened without a sale needs a reason').max(500),
+});
+
 const envelope = {
   id: commandIdSchema,
   terminalId: terminalIdSchema,
@@ -106,6 +114,8 @@ export const outboxItemSchema = z.discriminatedUnion('kind', [
   z.object({ ...envelope, kind: z.literal('sale'), payload: salePayloadSchema }),
   z.object({ ...envelope, kind: z.literal('return'), payload: returnPayloadSchema }),
   z.object({ ...envelope, kind: z.literal('cash_count'), payload: cashCountPayloadSchema }),
+  /** Since protocol 2. */
+  z.object({ ...envelope, kind: z.literal('drawer_open'), payload: drawerOpenPayloadSchema }),
 ]);
 
 export type OutboxItem = z.output<typeof outboxItemSchema>;
@@ -113,11 +123,13 @@ export type OutboxKind = OutboxItem['kind'];
 export type SalePayload = z.input<typeof salePayloadSchema>;
 export type ReturnPayload = z.input<typeof returnPayloadSchema>;
 export type CashCountPayload = z.input<typeof cashCountPayloadSchema>;
+export type DrawerOpenPayload = z.input<typeof drawerOpenPayloadSchema>;
 /** What a terminal fills in for each kind of command. */
 export interface OutboxPayloads {
   sale: SalePayload;
   return: ReturnPayload;
   cash_count: CashCountPayload;
+  drawer_open: DrawerOpenPayload;
 }
 
 /** What happened to an uploaded command. Everything but `retry` is final: the terminal drops the item. */

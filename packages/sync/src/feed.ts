@@ -60,6 +60,7 @@ const ROUTES: ReadonlyArray<{ prefix: string; to: readonly Audience[] }> = [
   { prefix: 'sale.', to: ['dashboard'] },
   { prefix: 'return.', to: ['dashboard'] },
   { prefix: 'cash.', to: ['dashboard'] },
+  { prefix: 'drawer.', to: ['dashboard'] },
   { prefix: 'alert.', to: ['dashboard'] },
   { prefix: 'terminal.', to: ['dashboard'] },
 ];

@@ -31,6 +31,8 @@ export {
 export {
   type CashCountPayload,
   cashCountPayloadSchema,
+  type DrawerOpenPayload,
+  drawerOpenPayloadSchema,
   isFinal,
   type OutboxItem,
   type OutboxKind,

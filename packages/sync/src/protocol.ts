@@ -14,10 +14,15 @@ import { describeIssues, epochMsSchema, seqSchema, storeIdSchema } from './schem
  * schemas below; the event maps for Socket.IO's typed sockets are derived from them.
  */
 
-/** The protocol this code speaks. Raise it when a message changes incompatibly. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol this code speaks. Raise it when a message changes: what the server accepts
+ * grows (2: the `drawer_open` outbox item). A server speaks every protocol from
+ * OLDEST_SUPPORTED_PROTOCOL up and welcomes a client in the client's own; a client newer
+ * than its server is refused with words saying to update the server.
+ */
+export const PROTOCOL_VERSION: number = 2;
 /** The oldest protocol this code still accepts from the other end. */
-export const OLDEST_SUPPORTED_PROTOCOL = 1;
+export const OLDEST_SUPPORTED_PROTOCOL: number = 1;
 
 export type ProtocolCheck =
   | { ok: true }
@@ -98,6 +103,7 @@ export const PERMANENT_REFUSALS: ReadonlySet<RefusalCode> = new Set(
 // Server → client pushes
 
 export const welcomeSchema = z.object({
+  /** The protocol of this connection: the client's own, when the server speaks it. */
   protocol: z.int(),
   serverTime: epochMsSchema,
   session: z.object({

@@ -18,6 +18,7 @@ describe('routing', () => {
     expect(audiencesOf('customer.upserted')).toEqual(['terminal', 'dashboard']);
     expect(audiencesOf('stock.sold_offline')).toEqual(['dashboard']);
     expect(audiencesOf('sale.recorded')).toEqual(['dashboard']);
+    expect(audiencesOf('drawer.opened')).toEqual(['dashboard']);
     expect(audiencesOf('alert.low_stock')).toEqual(['dashboard']);
     expect(audiencesOf('hold.cut')).toEqual(['dashboard', 'storefront']);
   });

@@ -44,7 +44,7 @@ describe('protocol version', () => {
     expect(checkProtocol(OLDEST_SUPPORTED_PROTOCOL - 1, 'store server', 'terminal')).toEqual({
       ok: false,
       code: 'PROTOCOL_TOO_OLD',
-      message: `The terminal speaks sync protocol ${OLDEST_SUPPORTED_PROTOCOL - 1}, which is too old for this store server (it speaks ${PROTOCOL_VERSION}). Update the terminal.`,
+      message: `The terminal speaks sync protocol ${OLDEST_SUPPORTED_PROTOCOL - 1}, which is too old for this store server (it speaks ${OLDEST_SUPPORTED_PROTOCOL} to ${PROTOCOL_VERSION}). Update the terminal.`,
     });
     const newer = checkProtocol(PROTOCOL_VERSION + 1, 'store server', 'terminal');
     expect(newer).toMatchObject({ ok: false, code: 'PROTOCOL_TOO_NEW' });

@@ -7,8 +7,7 @@ import type { CheckoutView, ReceiptData } from './views';
 
 /**
  * The outbox items this terminal makes, in the sync contract's shape (@till/sync
- * `outboxItemSchema`: sale, return; `drawer_open` is this terminal's own until the
- * contract carries it, and waits in the outbox meanwhile).
+ * `outboxItemSchema`: sale, return, drawer_open — the last since sync protocol 2).
  */
 
 /** Checks an item against the sync contract before it is stored: the server would refuse a bad one. */
@@ -113,11 +112,11 @@ export function drawerOpenItem(options: {
   cashier: string;
   reason: string;
 }): OutboxEnvelope {
-  return {
+  return checked({
     id: options.id,
     kind: 'drawer_open',
     terminalId: options.terminalId,
     createdAt: options.at,
     payload: { openedAt: options.at, cashier: options.cashier, reason: options.reason },
-  };
+  });
 }

@@ -97,7 +97,7 @@ export const OPERATIONS = {
       restock: z.boolean().default(true),
     }),
   ),
-  'drawer.open': op<{ openedAt: number }>()(z.object({ reason })),
+  'drawer.open': op<{ openedAt: number; id: string }>()(z.object({ reason })),
 };
 
 export type Operations = typeof OPERATIONS;

@@ -57,7 +57,7 @@ export class SqliteSyncStore {
     private readonly clock: Clock,
     private readonly checks: ReplicaChecks,
     /** Outbox kinds the server understands; others wait in the outbox until it does. */
-    private readonly uploadKinds: readonly string[] = ['sale', 'return', 'cash_count'],
+    private readonly uploadKinds: readonly string[] = ['sale', 'return', 'cash_count', 'drawer_open'],
   ) {}
 
   /** The last change applied; null while the replica has never been loaded (the client then asks for a snapshot). */

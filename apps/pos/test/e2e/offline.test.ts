@@ -82,19 +82,31 @@ describe('selling offline', () => {
       await payExact(page);
     }
     expect(await badge(page)).toEqual({ connection: 'Offline', pending: '5 sales waiting to sync' });
+    // A no-sale drawer opening, offline too: it waits in the outbox behind the sales.
+    const opening = await terminal.call<{ id: string }>('drawer.open', { reason: 'change for the float' });
 
     await server.start();
     await eventually('the badge to say online', async () => (await badge(page)).connection === 'Online', 60_000);
     await eventually('the outbox to drain', async () => (await badge(page)).pending === 'All sales synced', 60_000);
 
-    const response = await server.request(`/v1/terminals/${status.terminal?.id}/reconciliation`);
-    const report = (await response.json()) as {
-      counts: Record<string, number>;
-      items: { id: string; kind: string; status: string }[];
-    };
-    expect(report.items).toHaveLength(5);
-    expect(report.items.every((i) => i.kind === 'sale' && i.status === 'accepted')).toBe(true);
-    expect(report.counts.accepted).toBe(5);
+    type Report = { counts: Record<string, number>; items: { id: string; kind: string; status: string }[] };
+    const report = await eventually('the drawer opening in the report', async () => {
+      const response = await server.request(`/v1/terminals/${status.terminal?.id}/reconciliation`);
+      const body = (await response.json()) as Report;
+      return body.items.length === 6 ? body : undefined;
+    });
+    const sales = report.items.filter((i) => i.kind === 'sale');
+    expect(sales).toHaveLength(5);
+    expect(sales.every((i) => i.status === 'accepted')).toBe(true);
+    expect(report.items.filter((i) => i.kind === 'drawer_open')).toEqual([
+      expect.objectContaining({ id: opening.id, status: 'accepted' }),
+    ]);
+    expect(report.counts.accepted).toBe(6);
+    const drawer = await server.db.pool.query(
+      `SELECT cashier, reason FROM drawer_openings WHERE id = $1 AND terminal_id = $2`,
+      [opening.id, status.terminal?.id],
+    );
+    expect(drawer.rows).toEqual([{ cashier: 'Ana', reason: 'change for the float' }]);
     // The stock moved on the server by what was sold.
     const sold = await server.db.pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM pos_sales WHERE terminal_id = $1`,

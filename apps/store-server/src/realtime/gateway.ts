@@ -1,11 +1,5 @@
 import { createAdapter } from '@socket.io/redis-streams-adapter';
-import {
-  type ClientToServerEvents,
-  type Notice,
-  PROTOCOL_VERSION,
-  type ServerToClientEvents,
-  type Welcome,
-} from '@till/sync';
+import type { ClientToServerEvents, Notice, ServerToClientEvents, Welcome } from '@till/sync';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { Redis } from 'ioredis';
@@ -80,8 +74,7 @@ export const realtime = fp(
       db: app.db,
       logger: app.log,
       pricer: options.pricer ?? (app.hasDecorator('pricing') ? pricingServicePricer(app.pricing, app.db) : undefined),
-      // Leave half the pool to everything else.
-      parallelism: Math.max(1, Math.min(sync.uploadParallelism, Math.floor(app.config.databasePoolSize / 2))),
+      mode: sync.uploadMode,
     });
     const publisher = new FeedPublisher({
       pool: app.db,
@@ -147,7 +140,8 @@ export const realtime = fp(
       try {
         const position = await feedPosition(app.db);
         const message: Welcome = {
-          protocol: PROTOCOL_VERSION,
+          // The client's own protocol: an older client is answered in the protocol it speaks.
+          protocol: session.protocol,
           serverTime: Date.now(),
           session: {
             storeId: session.storeId,

@@ -6,6 +6,8 @@ import { terminalOfKey } from '../sync/terminals';
 
 /** Who is on the other end of a socket, decided once when it connects. */
 export interface SocketSession {
+  /** The sync protocol of this connection: the client's own (the server speaks every supported one). */
+  protocol: number;
   kind: ClientKind;
   storeId: string;
   /** Set for terminals. */
@@ -97,6 +99,7 @@ export async function authorize(db: pg.Pool, auth: unknown): Promise<SocketSessi
     name = terminal.name;
   }
   return {
+    protocol: handshake.protocol,
     kind: handshake.client,
     storeId,
     terminalId,

@@ -1,9 +1,11 @@
 import { MemorySyncStore, type OutboxItem } from '@till/sync';
 import { type FaultPlan, FaultyTransport, PUSH_FAULTS, REQUEST_FAULTS } from '@till/sync/testing';
 import fc from 'fast-check';
+import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../support';
+import type { RunningServer } from '../../src/server';
+import { createTestDatabase, freePort, issueTestKeys, startTestServer, type TestServer } from '../support';
 import {
   changePrice,
   connectClient,
@@ -14,6 +16,7 @@ import {
   FAST_SYNC_ENV,
   saleItem,
   salePayload,
+  startOn,
 } from './support';
 
 /**
@@ -70,7 +73,7 @@ function fillOutbox(terminal: Enrolled, skus: string[], count: number, poisonAt:
   return { store, sales, poisons };
 }
 
-async function expectExactlyOnce(server: TestServer, outbox: Outbox): Promise<void> {
+async function expectExactlyOnce(server: { db: { pool: pg.Pool } }, outbox: Outbox): Promise<void> {
   const ids = outbox.sales.map((s) => s.id);
   const { rows } = await server.db.pool.query<{ id: string; n: number; status: string; movements: number }>(
     `SELECT u.id::text, count(s.id)::int AS n, u.status,
@@ -332,4 +335,44 @@ describe('sync under faults (real PostgreSQL and Socket.IO)', () => {
       await b.stop();
     }
   });
+});
+
+describe('a store server restarting in the middle of an upload', () => {
+  it('holds every sale exactly once when the server stops between batches and comes back', async () => {
+    const db = await createTestDatabase({ demo: true });
+    const port = await freePort();
+    let server: RunningServer = await startOn(db, { PORT: String(port) });
+    try {
+      const keys = await issueTestKeys(db.pool, 'demo');
+      const terminal = await enrollTerminal({ url: server.url, keys }, 'Restart');
+      const outbox = fillOutbox(terminal, await demoSkus(db.pool, 40, 200), 400, [[120, 'unknown-sku']]);
+      let stopping: Promise<void> | undefined;
+      let pendingAtStop = 0;
+      const t = connectClient(server.url, {
+        token: terminal.token,
+        terminalId: terminal.terminalId,
+        store: outbox.store,
+        uploadBatchSize: 10,
+      });
+      t.client.on('settled', () => {
+        if (!stopping && outbox.store.results.size >= 50) {
+          pendingAtStop = outbox.store.pendingCount;
+          stopping = server.stop(); // while the next batch is on its way
+        }
+      });
+      try {
+        await eventually('the server to be stopping', () => stopping !== undefined, 30_000);
+        await stopping;
+        server = await startOn(db, { PORT: String(port) });
+        await eventually('the outbox to empty', () => outbox.store.pendingCount === 0, 60_000);
+        expect(pendingAtStop).toBeGreaterThan(0);
+        await expectExactlyOnce({ db }, outbox);
+      } finally {
+        await t.stop();
+      }
+    } finally {
+      await server.stop();
+      await db.drop();
+    }
+  }, 120_000);
 });

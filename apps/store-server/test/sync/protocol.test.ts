@@ -1,9 +1,9 @@
-import { PROTOCOL_VERSION, type SyncStatus } from '@till/sync';
+import { OLDEST_SUPPORTED_PROTOCOL, PROTOCOL_VERSION, type SyncStatus } from '@till/sync';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueApiKey } from '../../src/auth/api-keys';
 import { startTestServer, type TestServer } from '../support';
-import { connectClient, type Enrolled, enrollTerminal, eventually, FAST_SYNC_ENV } from './support';
+import { connectClient, demoSkus, type Enrolled, enrollTerminal, eventually, FAST_SYNC_ENV, saleItem } from './support';
 
 /** Connects a bare Socket.IO client and resolves with the refusal, or with the socket once welcomed. */
 function rawConnect(
@@ -51,7 +51,7 @@ describe('sync protocol: who may connect, and what they may send', () => {
     const old = await refusal(server.url, auth({ protocol: 0 }));
     expect(old.data).toEqual({ code: 'PROTOCOL_TOO_OLD', message: old.message });
     expect(old.message).toBe(
-      `The terminal speaks sync protocol 0, which is too old for this store server (it speaks ${PROTOCOL_VERSION}). Update the terminal.`,
+      `The terminal speaks sync protocol 0, which is too old for this store server (it speaks ${OLDEST_SUPPORTED_PROTOCOL} to ${PROTOCOL_VERSION}). Update the terminal.`,
     );
     const newer = await refusal(server.url, auth({ protocol: PROTOCOL_VERSION + 1 }));
     expect(newer.data).toMatchObject({ code: 'PROTOCOL_TOO_NEW' });
@@ -67,6 +67,20 @@ describe('sync protocol: who may connect, and what they may send', () => {
       expect(t.client.status.state).toBe('refused'); // no retry storm
     } finally {
       await t.stop();
+    }
+  });
+
+  it('welcomes a client of an older protocol it still speaks in that protocol, and takes its uploads', async () => {
+    const older = await rawConnect(server.url, auth({ protocol: OLDEST_SUPPORTED_PROTOCOL }));
+    if (!('socket' in older)) throw new Error(`refused: ${older.refused.message}`);
+    try {
+      expect(older.welcome).toMatchObject({ protocol: OLDEST_SUPPORTED_PROTOCOL });
+      const [sku] = await demoSkus(server.db.pool, 1);
+      const sale = saleItem(terminal.terminalId, [{ sku: sku as string, qty: 1, price: '2.00' }]);
+      const answer = await older.socket.timeout(5_000).emitWithAck('outbox.submit', { items: [sale] });
+      expect(answer).toMatchObject({ ok: true, results: [{ index: 0, id: sale.id, status: 'accepted' }] });
+    } finally {
+      older.socket.close();
     }
   });
 

@@ -130,6 +130,34 @@ describe('uploads: sales, returns, cash counts and their reconciliation', () => 
     ]);
   });
 
+  it('records a no-sale drawer opening with who and why, tells the manager, and shows it in the report', async () => {
+    const opening = t.client.makeOutboxItem('drawer_open', {
+      openedAt: Date.now(),
+      cashier: 'Ana',
+      reason: 'change for the float',
+    });
+    expect(await upload('drawer', opening)).toMatchObject({ status: 'accepted', id: opening.id });
+    const stored = await server.db.pool.query(
+      `SELECT terminal_id, cashier, reason FROM drawer_openings WHERE id = $1`,
+      [opening.id],
+    );
+    expect(stored.rows).toEqual([{ terminal_id: terminal.terminalId, cashier: 'Ana', reason: 'change for the float' }]);
+    expect(await events('drawer.opened', 'openingId', opening.id)).toEqual([
+      expect.objectContaining({ terminalId: terminal.terminalId, cashier: 'Ana', reason: 'change for the float' }),
+    ]);
+    const report = await t.client.report(100);
+    expect(report.items.find((i) => i.id === opening.id)).toMatchObject({ kind: 'drawer_open', status: 'accepted' });
+
+    // Without a reason it is not one: the terminal cannot make it, and the server refuses it alone.
+    expect(() => t.client.makeOutboxItem('drawer_open', { openedAt: Date.now(), cashier: 'Ana', reason: ' ' })).toThrow(
+      /reason: a drawer opened without a sale needs a reason/,
+    );
+    const bare = { ...opening, id: uuidv7(), payload: { openedAt: Date.now(), cashier: 'Ana' } };
+    const refused = await upload('drawer-without-reason', bare as unknown as OutboxItem);
+    expect(refused).toMatchObject({ status: 'rejected', id: bare.id });
+    expect(refused?.reason).toMatch(/^malformed: payload\.reason/);
+  });
+
   it('gives a reconciliation report to the terminal and the manager, and to no other terminal', async () => {
     const report = (await (
       await server.request(`/v1/terminals/${terminal.terminalId}/reconciliation`, { role: 'manager' })

@@ -2,11 +2,15 @@ import type { OutboxItem, ReconciliationStatus, UploadResult } from '@till/sync'
 import type pg from 'pg';
 import type { NewEvent } from '../../db/events';
 
-/** What applying one uploaded command needs to know. */
-export interface ApplyContext {
-  client: pg.PoolClient;
+/** The terminal an upload comes from. */
+export interface UploadSession {
   storeId: string;
   terminalId: string;
+}
+
+/** What applying one uploaded command needs to know. */
+export interface ApplyContext extends UploadSession {
+  client: pg.PoolClient;
   /** The store's currency: a command in another is refused. */
   currency: string;
   pricer: SalePricer | undefined;

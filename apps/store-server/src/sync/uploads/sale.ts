@@ -1,9 +1,27 @@
 import type { UploadResult } from '@till/sync';
 import { Decimal } from 'decimal.js';
 import { recordSale } from '../../stock/sales';
-import { type ApplyContext, type Handler, type Outcome, UploadRejection } from './outcome';
+import { type Handler, type Outcome, type SalePricer, UploadRejection } from './outcome';
 
 type SaleItem = Parameters<Handler<'sale'>>[1];
+type Sale = SaleItem['payload'];
+
+/** The most units of one SKU a sale may take (the stock ledger's bound). */
+const MAX_UNITS_PER_SKU = 1_000_000;
+
+/** Why the server cannot accept a sale whatever the stock says, or undefined. */
+export function saleProblem(sale: Sale, storeCurrency: string): string | undefined {
+  if (sale.currency !== storeCurrency) {
+    return `the sale is in ${sale.currency}, but this store sells in ${storeCurrency}`;
+  }
+  const perSku = new Map<string, number>();
+  for (const line of sale.lines) perSku.set(line.sku, (perSku.get(line.sku) ?? 0) + line.qty);
+  for (const [sku, qty] of perSku) {
+    if (qty > MAX_UNITS_PER_SKU)
+      return `the sale takes ${qty} units of ${sku}; a sale takes at most 1,000,000 units of one SKU`;
+  }
+  return undefined;
+}
 
 /**
  * A terminal's sale: recorded with its stock movement (the goods are gone, so it stands
@@ -13,9 +31,8 @@ type SaleItem = Parameters<Handler<'sale'>>[1];
  */
 export const applySale: Handler<'sale'> = async (ctx, item) => {
   const sale = item.payload;
-  if (sale.currency !== ctx.currency) {
-    throw new UploadRejection(`the sale is in ${sale.currency}, but this store sells in ${ctx.currency}`);
-  }
+  const problem = saleProblem(sale, ctx.currency);
+  if (problem) throw new UploadRejection(problem);
   const stock = await recordSale(ctx.client, {
     storeId: ctx.storeId,
     saleId: item.id,
@@ -28,7 +45,7 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
   const shortfalls: NonNullable<UploadResult['stock']> = stock.lines
     .filter((l) => l.shortfall > 0)
     .map((l) => ({ sku: l.sku, qty: l.qty, available: l.availableBefore }));
-  const price = await comparePrice(ctx, item);
+  const price = ctx.pricer ? await comparePrice(ctx.pricer, ctx.storeId, sale) : undefined;
   const row = {
     sql: `INSERT INTO pos_sales (id, store_id, terminal_id, sold_at, currency, subtotal, tax, total, tax_included,
                                  rules_snapshot_id, customer_id, lines, payments, server_snapshot_id, server_total,
@@ -94,17 +111,25 @@ export const applySale: Handler<'sale'> = async (ctx, item) => {
   return { status, details, row, events };
 };
 
-async function comparePrice(ctx: ApplyContext, item: SaleItem): Promise<UploadResult['price']> {
-  const pricer = ctx.pricer;
-  const sale = item.payload;
+/**
+ * Prices a sale again when the terminal used another rules snapshot than the server's
+ * current one (`currentSnapshotId`, when the caller already asked): the difference, or
+ * undefined when there is none or nothing to compare.
+ */
+export async function comparePrice(
+  pricer: SalePricer,
+  storeId: string,
+  sale: Sale,
+  currentSnapshotId?: string,
+): Promise<UploadResult['price']> {
   // A terminal that does not say what it priced with gives nothing to compare.
-  if (!pricer || sale.rulesSnapshotId === null) return undefined;
-  const current = await pricer.currentSnapshotId(ctx.storeId);
+  if (sale.rulesSnapshotId === null) return undefined;
+  const current = currentSnapshotId ?? (await pricer.currentSnapshotId(storeId));
   // The same rules and the same engine give the same price: only an older snapshot can differ.
   if (sale.rulesSnapshotId === current) return undefined;
   let server: Awaited<ReturnType<typeof pricer.priceSale>>;
   try {
-    server = await pricer.priceSale(ctx.storeId, sale);
+    server = await pricer.priceSale(storeId, sale);
   } catch {
     // The server cannot price it now (a product since withdrawn): the terminal's price stands unchecked.
     return undefined;
