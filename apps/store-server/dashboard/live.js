@@ -73,6 +73,7 @@ const ALERT_WORDS = {
   'alert.upload_rejected': (p) => `A ${p.kind} from terminal ${p.terminalId} was rejected: ${p.reason}`,
   'alert.cash_difference': (p) =>
     `Drawer ${p.drawerId} at terminal ${p.terminalId}: counted ${p.counted}, expected ${p.expected} (${p.difference} ${p.currency})`,
+  'drawer.opened': (p) => `No sale: ${p.cashier} opened the drawer at terminal ${p.terminalId} — “${p.reason}”`,
 };
 
 function showAlert(change) {
@@ -141,8 +142,8 @@ function refreshStockSoon() {
 function show(change) {
   if (change.type === 'stock.changed' || change.type.startsWith('hold.')) refreshStockSoon();
   if (change.type === 'stock.changed') showStock(change);
-  else if (change.type.startsWith('alert.')) showAlert(change);
-  if (/^(sale|return|cash|terminal)\./.test(change.type) || change.type === 'alert.upload_rejected') {
+  else if (change.type.startsWith('alert.') || change.type === 'drawer.opened') showAlert(change);
+  if (/^(sale|return|cash|terminal|drawer)\./.test(change.type) || change.type === 'alert.upload_rejected') {
     refreshTerminalsSoon();
   }
 }

@@ -126,7 +126,8 @@ export class OutboxUploader {
         const stored = batch[result.index];
         if (!stored || seen.has(result.index)) continue;
         // Never settle an item on an answer meant for another one.
-        if (result.id !== null && result.id !== idOf(stored.item)) continue;
+        // Ids are UUIDs, which compare without regard to case (PostgreSQL answers in lower case).
+        if (result.id !== null && result.id.toLowerCase() !== idOf(stored.item)?.toLowerCase()) continue;
         seen.add(result.index);
         if (isFinal(result)) {
           settlements.push({ id: stored.id, result });

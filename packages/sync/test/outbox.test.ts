@@ -77,6 +77,18 @@ describe('OutboxUploader', () => {
     expect(errors).toEqual(['timeout', 'the server answered 0 of 1 items']);
   });
 
+  it('settles an item whose id the server answers in another case (UUIDs ignore case)', async () => {
+    const id = '0190A5E4-1F8C-7BF8-8121-ACAC2E3C87B0';
+    const store = new MemorySyncStore({ outbox: [{ id, item: item(id) }] });
+    const uploader = new OutboxUploader({
+      store,
+      submit: async () => [{ index: 0, id: id.toLowerCase(), status: 'accepted' }],
+    });
+    uploader.setOnline(true);
+    await until(() => store.pendingCount === 0);
+    expect(store.results.get(id)).toMatchObject({ status: 'accepted' });
+  });
+
   it('stops when offline and picks up again when online', async () => {
     const store = new MemorySyncStore({ outbox: [{ id: 'a', item: item('a') }] });
     const uploader = new OutboxUploader({

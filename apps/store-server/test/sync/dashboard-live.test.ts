@@ -55,6 +55,14 @@ describe.skipIf(!chromiumAvailable())('the dashboard, live, in a browser', () =>
         'oversold',
         saleItem(terminal.terminalId, [{ sku: scarce, qty: (rows[0]?.available ?? 0) + 2, price: '2.00' }]),
       );
+      t.store.add(
+        'no-sale',
+        t.client.makeOutboxItem('drawer_open', {
+          openedAt: Date.now(),
+          cashier: 'Ana',
+          reason: 'change for the float',
+        }),
+      );
       t.client.kickOutbox();
       await eventually('uploaded', () => t.store.pendingCount === 0);
 
@@ -67,13 +75,19 @@ describe.skipIf(!chromiumAvailable())('the dashboard, live, in a browser', () =>
           timeout: 15_000,
         },
       );
+      await page.waitForFunction(
+        () => document.querySelector('#live-alerts')?.textContent?.includes('No sale: Ana opened the drawer'),
+        undefined,
+        { timeout: 15_000 },
+      );
+      expect(await page.textContent('#live-alerts')).toContain('“change for the float”');
       const cells = async () =>
         page.$$eval(`#terminals tr[data-terminal="${terminal.terminalId}"] td`, (tds) =>
           tds.map((td) => td.textContent),
         );
       await eventually('the reconciliation counts', async () => {
         const c = await cells();
-        return c[1] === 'online' && c[2] === '1' && c[3] === '1';
+        return c[1] === 'online' && c[2] === '2' && c[3] === '1'; // the sale and the drawer opening; the oversold sale
       });
       expect(errors).toEqual([]);
     } finally {
