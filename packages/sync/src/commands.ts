@@ -54,6 +54,8 @@ export const salePayloadSchema = z
     /** A sale in another currency than the store's: the exchange-rates snapshot it was priced with. */
     ratesSnapshotId: z.string().min(1).max(200).nullable().optional(),
     customerId: z.string().min(1).max(100).nullable().optional(),
+    /** Coupon codes the cashier entered, so the server prices the sale as the till did. */
+    coupons: z.array(z.string().min(1).max(100)).max(20).optional(),
     payments: z.array(paymentSchema).max(20).default([]),
   })
   .superRefine((sale, ctx) => {

@@ -440,6 +440,7 @@ export class Checkout {
             at: now,
             view,
             customerId: cart.customer?.id ?? null,
+            coupons: cart.coupons,
             tenders,
             change,
             rulesSnapshotId: cache?.snapshotId ?? null,

@@ -29,6 +29,7 @@ export function saleItem(options: {
   at: number;
   view: CheckoutView;
   customerId: string | null;
+  coupons: readonly string[];
   tenders: readonly { method: 'cash' | 'card'; amount: string }[];
   change: string;
   rulesSnapshotId: string | null;
@@ -68,6 +69,7 @@ export function saleItem(options: {
       rulesSnapshotId: options.rulesSnapshotId,
       ...(options.ratesSnapshotId === null ? {} : { ratesSnapshotId: options.ratesSnapshotId }),
       customerId: options.customerId,
+      ...(options.coupons.length > 0 ? { coupons: [...options.coupons] } : {}),
       payments: payments.map((p) => ({ method: p.method, amount: toFixed(p.amount, view.currency) })),
     },
   });

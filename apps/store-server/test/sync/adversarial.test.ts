@@ -28,8 +28,8 @@ import {
  * must be empty.
  */
 
-type Poison = 'malformed' | 'other-terminal' | 'unknown-sku' | 'wrong-currency';
-const POISONS: Poison[] = ['malformed', 'other-terminal', 'unknown-sku', 'wrong-currency'];
+type Poison = 'malformed' | 'other-terminal' | 'unknown-sku' | 'absurd-quantity';
+const POISONS: Poison[] = ['malformed', 'other-terminal', 'unknown-sku', 'absurd-quantity'];
 
 function poisonItem(kind: Poison, terminalId: string, sku: string): OutboxItem {
   const base = saleItem(terminalId, [{ sku, qty: 1, price: '2.00' }]);
@@ -40,8 +40,11 @@ function poisonItem(kind: Poison, terminalId: string, sku: string): OutboxItem {
       return { ...base, terminalId: 'term_somebody-else' };
     case 'unknown-sku':
       return saleItem(terminalId, [{ sku: 'NO-SUCH-SKU', qty: 1, price: '2.00' }]);
-    case 'wrong-currency':
-      return { ...base, payload: { ...salePayload([{ sku, qty: 1, price: '2.00' }]), currency: 'EUR' } } as OutboxItem;
+    case 'absurd-quantity': // valid lines, but more units of one SKU than a sale may take
+      return {
+        ...base,
+        payload: salePayload(Array.from({ length: 11 }, () => ({ sku, qty: 100_000, price: '0.00' }))),
+      } as OutboxItem;
   }
 }
 

@@ -93,4 +93,79 @@ describe('sync with pricing: snapshots carry the rules, uploads are priced again
       await t.stop();
     }
   });
+
+  it('keeps a sale made in another currency with a coupon, and prices it again in that currency with that coupon', async () => {
+    const t = connectClient(server.url, { token: terminal.token, terminalId: terminal.terminalId });
+    try {
+      await eventually('the snapshot', () => t.store.snapshotsCommitted.length >= 1);
+      const skus = await demoSkus(server.db.pool, 2);
+      const at = Date.now();
+      // What the till charged: the server's own price of the cart in euros with SAVE10.
+      const priced = await server.request('/v1/carts/price', {
+        role: 'terminal',
+        method: 'POST',
+        body: JSON.stringify({
+          lines: skus.map((sku) => ({ sku, qty: 3 })),
+          currency: 'EUR',
+          coupons: ['SAVE10'],
+          at: new Date(at).toISOString(),
+          channel: 'pos',
+        }),
+      });
+      expect(priced.status).toBe(200);
+      const cart = (await priced.json()) as {
+        currency: string;
+        ratesSnapshot: { id: string };
+        taxIncluded: boolean;
+        lines: Array<{ sku: string; qty: number; unitPrice: string; total: string }>;
+        totals: { tax: string; total: string };
+        explanations: { applied: Array<{ ruleId: string }> };
+      };
+      expect(cart.currency).toBe('EUR');
+      expect(cart.explanations.applied.some((a) => a.ruleId.includes('save10'))).toBe(true);
+      const sale = (coupons?: string[]): OutboxItem =>
+        ({
+          ...saleItem(terminal.terminalId, [{ sku: skus[0] as string, qty: 1, price: '1.00' }]),
+          payload: {
+            soldAt: at,
+            currency: 'EUR',
+            lines: cart.lines.map((l) => ({ sku: l.sku, qty: l.qty, unitPrice: l.unitPrice, total: l.total })),
+            subtotal: cart.lines.reduce((sum, l) => sum.plus(l.total), new Decimal(0)).toFixed(2),
+            tax: cart.totals.tax,
+            total: cart.totals.total,
+            taxIncluded: cart.taxIncluded,
+            // An older snapshot than the server's, so the server prices the sale again.
+            rulesSnapshotId: 'demo@0',
+            ratesSnapshotId: cart.ratesSnapshot.id,
+            ...(coupons ? { coupons } : {}),
+            payments: [{ method: 'card', amount: cart.totals.total }],
+          },
+        }) as OutboxItem;
+
+      const withCoupon = sale(['SAVE10']);
+      const withoutCoupon = sale();
+      t.store.add('eur-coupon', withCoupon);
+      t.store.add('eur-no-coupon', withoutCoupon);
+      t.client.kickOutbox();
+      await eventually('both settled', () => t.store.pendingCount === 0);
+
+      // Same rules, same coupon, same currency: the price is confirmed.
+      expect(t.store.results.get('eur-coupon')).toMatchObject({ status: 'accepted' });
+      // Without the coupon the server would charge more: recorded in euros; the sale stands.
+      expect(t.store.results.get('eur-no-coupon')).toMatchObject({
+        status: 'price_discrepancy',
+        price: { currency: 'EUR', terminalTotal: cart.totals.total },
+      });
+      const stored = await server.db.pool.query<{ currency: string; total: string }>(
+        'SELECT currency, total::text FROM pos_sales WHERE id = ANY($1::uuid[]) ORDER BY id',
+        [[withCoupon.id, withoutCoupon.id]],
+      );
+      expect(stored.rows).toHaveLength(2);
+      expect(stored.rows.every((r) => r.currency === 'EUR' && new Decimal(r.total).equals(cart.totals.total))).toBe(
+        true,
+      );
+    } finally {
+      await t.stop();
+    }
+  });
 });

@@ -71,7 +71,7 @@ export class UploadApplier {
       session,
       items.map((raw, index) => {
         const p = prepare(raw, index, session);
-        const problem = p.valid && p.item.kind === 'sale' ? saleProblem(p.item.payload, currency) : undefined;
+        const problem = p.valid && p.item.kind === 'sale' ? saleProblem(p.item.payload) : undefined;
         return problem ? rejected(p, problem) : p;
       }),
     );

@@ -45,6 +45,12 @@ export interface SalePricer {
   /** What the server charges for the sale's lines at the sale's time. */
   priceSale(
     storeId: string,
-    sale: { soldAt: number; lines: ReadonlyArray<{ sku: string; qty: number }>; customerId?: string | null },
+    sale: {
+      soldAt: number;
+      currency: string;
+      lines: ReadonlyArray<{ sku: string; qty: number }>;
+      customerId?: string | null;
+      coupons?: readonly string[] | undefined;
+    },
   ): Promise<{ snapshotId: string; total: string }>;
 }

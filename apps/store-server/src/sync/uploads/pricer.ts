@@ -15,6 +15,8 @@ export function pricingServicePricer(pricing: PricingService, db: pg.Pool): Sale
         storeId,
         lines: sale.lines.map(({ sku, qty }) => ({ sku, qty })),
         customer: sale.customerId ? { id: sale.customerId } : null,
+        coupons: sale.coupons ?? [],
+        currency: sale.currency,
         at: sale.soldAt,
         channel: 'pos',
       });

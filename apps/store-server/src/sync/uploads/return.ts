@@ -9,13 +9,22 @@ import { UploadRejection } from './outcome';
  */
 export const applyReturn: Handler<'return'> = async (ctx, item) => {
   const ret = item.payload;
-  if (ret.currency !== ctx.currency) {
-    throw new UploadRejection(`the return is in ${ret.currency}, but this store sells in ${ctx.currency}`);
+  const sale = ret.saleId
+    ? (
+        await ctx.client.query<{ currency: string }>('SELECT currency FROM pos_sales WHERE id = $1 AND store_id = $2', [
+          ret.saleId,
+          ctx.storeId,
+        ])
+      ).rows[0]
+    : undefined;
+  const known = sale !== undefined;
+  // A refund is paid in the money of the sale it undoes. A sale the server does not know yet
+  // (another terminal still offline) cannot be checked: the refund has happened, so it stands.
+  if (sale && ret.currency !== sale.currency) {
+    throw new UploadRejection(
+      `the return is in ${ret.currency}, but its sale ${ret.saleId} was paid in ${sale.currency}`,
+    );
   }
-  const known = ret.saleId
-    ? ((await ctx.client.query('SELECT 1 FROM pos_sales WHERE id = $1 AND store_id = $2', [ret.saleId, ctx.storeId]))
-        .rowCount ?? 0) > 0
-    : false;
   if (ret.restock) {
     const perSku = new Map<string, number>();
     for (const line of ret.lines) perSku.set(line.sku, (perSku.get(line.sku) ?? 0) + line.qty);

@@ -9,11 +9,12 @@ type Sale = SaleItem['payload'];
 /** The most units of one SKU a sale may take (the stock ledger's bound). */
 const MAX_UNITS_PER_SKU = 1_000_000;
 
-/** Why the server cannot accept a sale whatever the stock says, or undefined. */
-export function saleProblem(sale: Sale, storeCurrency: string): string | undefined {
-  if (sale.currency !== storeCurrency) {
-    return `the sale is in ${sale.currency}, but this store sells in ${storeCurrency}`;
-  }
+/**
+ * Why the server cannot accept a sale whatever the stock says, or undefined. A sale in
+ * another currency than the store's stands: the cashier priced it with the rates snapshot it
+ * names, and the goods are gone.
+ */
+export function saleProblem(sale: Sale): string | undefined {
   const perSku = new Map<string, number>();
   for (const line of sale.lines) perSku.set(line.sku, (perSku.get(line.sku) ?? 0) + line.qty);
   for (const [sku, qty] of perSku) {
@@ -31,7 +32,7 @@ export function saleProblem(sale: Sale, storeCurrency: string): string | undefin
  */
 export const applySale: Handler<'sale'> = async (ctx, item) => {
   const sale = item.payload;
-  const problem = saleProblem(sale, ctx.currency);
+  const problem = saleProblem(sale);
   if (problem) throw new UploadRejection(problem);
   const stock = await recordSale(ctx.client, {
     storeId: ctx.storeId,
