@@ -204,7 +204,23 @@ describe('a sale at the till', () => {
     expect(serverCart.totals.total).toBe(view.total);
     expect(serverCart.ratesSnapshot.id).toBe('demo-usd-2026-11-20');
     await screenshot(page, 'sale-in-euros');
-    await page.click('text=Void sale');
+
+    // Paid in euros: the server keeps the sale in euros, accepted.
+    await page.keyboard.press('F12');
+    await page.locator('[data-testid=tender-amount]').waitFor();
+    await page.fill('[data-testid=tender-amount]', String(Math.ceil(Number(view.total)) + 5));
+    await page.press('[data-testid=tender-amount]', 'Enter');
+    await page.locator('[data-testid=sale-done]').waitFor();
+    const [sold] = await terminal.call<{ data: { saleId: string; currency: string } }[]>('sales.recent');
+    expect(sold?.data.currency).toBe('EUR');
+    const status = await terminal.call<TerminalStatusView>('session.status');
+    const result = await eventually('the euro sale to reach the server', async () => {
+      const response = await server.request(`/v1/terminals/${status.terminal?.id}/reconciliation`);
+      const body = (await response.json()) as { items: { id: string; kind: string; status: string }[] };
+      return body.items.find((i) => i.id === sold?.data.saleId);
+    });
+    expect(result).toMatchObject({ kind: 'sale', status: 'accepted' });
+    await page.click('[data-testid=next-sale]');
   }, 120_000);
 
   it('takes a flash price pushed by the manager, counts down to its end and switches back on time', async () => {
