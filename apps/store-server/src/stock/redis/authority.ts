@@ -18,6 +18,7 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { describeRefusal } from '../refusals';
 import { type StockSettings, StockSettingsCache } from '../settings';
+import { newHoldId } from './hold-ids';
 import { decodeLocation, encodeLocation, type HoldLocation, homeBucket, StockKeys } from './keys';
 import { LOCATION_TTL_MS, loadSku, readSkuStates } from './loader';
 import { type GrantOp, HoldPersister, type PersistOp } from './persister';
@@ -382,7 +383,7 @@ export class RedisStockAuthority implements StockAuthority {
     onlyHoldId: string,
     options: { newId?: string; persist?: boolean } = {},
   ): Promise<HoldResult> {
-    const newId = options.newId ?? uuidv7();
+    const newId = options.newId ?? newHoldId();
     let brought = 0;
     for (let attempt = 0; ; attempt++) {
       const now = this.clock();
