@@ -18,6 +18,7 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { describeRefusal } from '../refusals';
 import { type StockSettings, StockSettingsCache } from '../settings';
+import { DueIndex } from './due-index';
 import { newHoldId } from './hold-ids';
 import { decodeLocation, encodeLocation, type HoldLocation, homeBucket, StockKeys } from './keys';
 import { LOCATION_TTL_MS, loadSku, readSkuStates } from './loader';
@@ -65,6 +66,7 @@ export class RedisStockAuthority implements StockAuthority {
   private readonly log: FastifyBaseLogger;
   private readonly settings: StockSettingsCache;
   private readonly persister: HoldPersister;
+  private readonly due: DueIndex;
   private readonly run: RunScript;
   /** Buckets per SKU ("store\tsku" -> n), read from Redis once per load of the state. */
   private readonly bucketCounts = new Map<string, number>();
@@ -81,6 +83,7 @@ export class RedisStockAuthority implements StockAuthority {
     this.log = options.logger;
     this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
     this.run = defineScripts(this.redis, 'till');
+    this.due = new DueIndex(this.redis, this.keys, this.indexFailed);
     this.persister = new HoldPersister({
       db: this.db,
       clock: this.clock,
@@ -267,10 +270,6 @@ export class RedisStockAuthority implements StockAuthority {
     };
   }
 
-  private dueMember(loc: HoldLocation, holdId: string) {
-    return `${loc.storeId}\t${loc.sku}\t${loc.bucket}\t${holdId}`;
-  }
-
   /** Holds a script expired on its way: recorded, and removed from the indexes. */
   private recordExpired(loc: HoldLocation, expired: ScriptHold[]) {
     if (expired.length === 0) return;
@@ -292,19 +291,22 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   private async forget(loc: HoldLocation, holdId: string) {
-    await Promise.all([
-      this.redis.del(this.keys.location(holdId)),
-      this.redis.zrem(this.keys.due(this.keys.dueShardOf(holdId)), this.dueMember(loc, holdId)),
-    ]).catch(() => {});
+    await Promise.all([this.redis.del(this.keys.location(holdId)), this.due.remove(loc, holdId)]).catch(() => {});
   }
 
-  private async index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
-    const writes: Array<Promise<unknown>> = [
-      this.redis.zadd(this.keys.due(this.keys.dueShardOf(hold.id)), hold.e, this.dueMember(loc, hold.id)),
-    ];
-    if (created) writes.push(this.redis.set(this.keys.location(hold.id), encodeLocation(loc), 'PX', LOCATION_TTL_MS));
-    await Promise.all(writes).catch((error) => this.log.warn({ err: error }, 'hold index not written'));
+  /**
+   * Where a hold lives and when it expires, for the routes that name it and for the sweeper.
+   * Not awaited: these go out on the same connection(s) before any later command of this
+   * server, so a change or release of the hold right after the answer still finds it.
+   */
+  private index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
+    this.due.set(loc, hold.id, hold.e);
+    if (created) {
+      this.redis.set(this.keys.location(hold.id), encodeLocation(loc), 'PX', LOCATION_TTL_MS).catch(this.indexFailed);
+    }
   }
+
+  private readonly indexFailed = (error: unknown) => this.log.warn({ err: error }, 'hold index not written');
 
   private cutsToOps(loc: HoldLocation, cuts: ScriptCut[], reason: string): PersistOp[] {
     const at = this.clock();
@@ -476,9 +478,7 @@ export class RedisStockAuthority implements StockAuthority {
         at,
       });
     }
-    // Not awaited: these go out on the same connection(s) before any later command of this
-    // server, so a change or release of the hold right after the answer still finds it.
-    void this.index(loc, h, reply.created === true);
+    this.index(loc, h, reply.created === true);
     return { ok: true, created: reply.created === true, hold: this.holdOf(loc, h) };
   }
 
@@ -554,7 +554,7 @@ export class RedisStockAuthority implements StockAuthority {
     const reply = await this.script('hold_extend', loc, [holdId, now + extendMs, now]);
     if (reply.s === 'OK' && reply.hold) {
       this.persister.push({ op: 'extend', holdId, storeId, sku: loc.sku, expiresAt: reply.hold.e, at: now });
-      await this.index(loc, reply.hold, false);
+      this.index(loc, reply.hold, false);
       return { ok: true, created: false, hold: this.holdOf(loc, reply.hold) };
     }
     if (reply.s === 'EXPIRED' && reply.hold) {
@@ -725,6 +725,7 @@ export class RedisStockAuthority implements StockAuthority {
   async expireDue(): Promise<number> {
     await this.ensureLoaded();
     if (this.phase !== 'ready') return 0;
+    this.due.flush();
     const now = this.clock();
     let expired = 0;
     for (let shard = 0; shard < StockKeys.DUE_SHARDS; shard++) {
