@@ -18,12 +18,21 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { describeRefusal } from '../refusals';
 import { type StockSettings, StockSettingsCache } from '../settings';
+import { DecisionBatches } from './decision-batches';
 import { DueIndex } from './due-index';
 import { newHoldId } from './hold-ids';
 import { decodeLocation, encodeLocation, type HoldLocation, homeBucket, StockKeys } from './keys';
 import { LOCATION_TTL_MS, loadSku, readSkuStates } from './loader';
 import { type GrantOp, HoldPersister, type PersistOp } from './persister';
-import { defineScripts, list, type RunScript, type ScriptCut, type ScriptHold, type ScriptReply } from './scripts';
+import {
+  defineHoldBatches,
+  defineScripts,
+  list,
+  type RunScript,
+  type ScriptCut,
+  type ScriptHold,
+  type ScriptReply,
+} from './scripts';
 
 export interface RedisAuthorityOptions {
   db: pg.Pool;
@@ -67,6 +76,7 @@ export class RedisStockAuthority implements StockAuthority {
   private readonly settings: StockSettingsCache;
   private readonly persister: HoldPersister;
   private readonly due: DueIndex;
+  private readonly batches: DecisionBatches;
   private readonly run: RunScript;
   /** Buckets per SKU ("store\tsku" -> n), read from Redis once per load of the state. */
   private readonly bucketCounts = new Map<string, number>();
@@ -84,6 +94,7 @@ export class RedisStockAuthority implements StockAuthority {
     this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
     this.run = defineScripts(this.redis, 'till');
     this.due = new DueIndex(this.redis, this.keys, this.indexFailed);
+    this.batches = new DecisionBatches(defineHoldBatches(this.redis));
     this.persister = new HoldPersister({
       db: this.db,
       clock: this.clock,
@@ -390,18 +401,17 @@ export class RedisStockAuthority implements StockAuthority {
     for (let attempt = 0; ; attempt++) {
       const now = this.clock();
       let reply: ScriptReply;
+      const args = [holderId, qty, now, s.holdMs, cartId, newId, s.maxPerHolder ?? 0, onlyHoldId, brought];
       try {
-        reply = await this.script('hold_set', loc, [
-          holderId,
-          qty,
-          now,
-          s.holdMs,
-          cartId,
-          newId,
-          s.maxPerHolder ?? 0,
-          onlyHoldId,
-          brought,
-        ]);
+        // A first try goes with the other decisions on this bucket of the moment (one call for all).
+        reply =
+          attempt === 0 && brought === 0
+            ? await this.batches
+                .decide(this.keys.bucket(loc.storeId, loc.sku, loc.bucket), args)
+                .catch((error: Error) => {
+                  throw unavailable(error.message);
+                })
+            : await this.script('hold_set', loc, args);
       } catch (error) {
         if (brought > 0)
           this.log.warn(

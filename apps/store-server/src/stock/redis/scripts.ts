@@ -89,6 +89,26 @@ export function defineScripts(client: Client, commandPrefix: string) {
 
 export type RunScript = ReturnType<typeof defineScripts>;
 
+/** The client command of hold_set_many (see defineHoldBatches); sent as is, not auto-pipelined. */
+export const HOLD_BATCH_COMMAND = 'till_hold_set_many';
+
+/**
+ * hold_set_many: several hold_set decisions on one bucket in one call. Registered under
+ * HOLD_BATCH_COMMAND; returns one answer per decision, in order.
+ */
+export function defineHoldBatches(client: Client) {
+  const lib = fs.readFileSync(path.join(scriptsDir, 'lib.lua'), 'utf8');
+  const body = fs.readFileSync(path.join(scriptsDir, 'hold_set_many.lua'), 'utf8');
+  client.defineCommand(HOLD_BATCH_COMMAND, { numberOfKeys: 4, lua: `${lib}\n${body}` });
+  const fn = (client as unknown as Record<string, ScriptCommand>)[HOLD_BATCH_COMMAND];
+  if (!fn) throw new Error('script hold_set_many was not defined');
+  const command = fn.bind(client);
+  return async (keys: readonly string[], args: Array<string | number>): Promise<ScriptReply[]> =>
+    JSON.parse(await command(...keys, ...args)) as ScriptReply[];
+}
+
+export type RunHoldBatch = ReturnType<typeof defineHoldBatches>;
+
 /** The Lua source of the minimal hold the bench measures Redis' own ceiling with. */
 export const minimalHoldScript = `local f = tonumber(redis.call('HGET', KEYS[1], 'free')) or 0
 if f >= 1 then redis.call('HINCRBY', KEYS[1], 'free', -1) return 1 end
