@@ -97,10 +97,12 @@ end
 -- units brought from the SKU's other buckets (added to free first, in the same step, so that
 -- nobody else can take them between the move and the decision). Returns the answer as a table.
 local function hold_decide(holder, qty, now, ttl, cart, new_id, store_limit, only_id, brought)
-  if not loaded() then return { s = 'NOT_LOADED' } end
-  add_free(brought or 0)
+  -- (One read for "loaded?" and the limit: a loaded bucket always has its free count.)
+  local state = redis.call('HMGET', STATE, 'free', 'limit')
+  if not state[1] and not loaded() then return { s = 'NOT_LOADED' } end
+  if brought and brought ~= 0 then add_free(brought) end
   local expired = expire_due(now, 100)
-  local lim = tonumber(redis.call('HGET', STATE, 'limit')) or 0
+  local lim = tonumber(state[2]) or 0
   if lim == 0 then lim = store_limit end
   local id, cur = nil, nil
   if only_id ~= '' then
