@@ -43,6 +43,8 @@ export interface RedisAuthorityOptions {
   clock?: Clock;
   settingsTtlMs?: number;
   persistIntervalMs?: number;
+  /** Hold decisions waiting for PostgreSQL beyond which new holds are refused (503) until they are written. */
+  maxPendingDecisions?: number;
   /** Close the Redis client at stop (it was made for this authority). */
   ownsClient?: boolean;
 }
@@ -100,6 +102,7 @@ export class RedisStockAuthority implements StockAuthority {
       clock: this.clock,
       logger: this.log,
       intervalMs: options.persistIntervalMs,
+      maxPending: options.maxPendingDecisions,
       onVoid: (grants) => this.voidHolds(grants),
     });
     this.redis.on('ready', () => void this.ensureLoaded().catch(() => {}));
@@ -368,7 +371,13 @@ export class RedisStockAuthority implements StockAuthority {
 
   // ---- decisions --------------------------------------------------------------------------
 
+  /** Decisions are written to PostgreSQL behind the hot path; when it falls far behind, holds wait for it. */
+  private refuseWhileBacklogged() {
+    if (this.persister.full) throw unavailable('hold decisions are waiting to be written to PostgreSQL');
+  }
+
   async setHold(request: SetHoldRequest): Promise<HoldResult> {
+    this.refuseWhileBacklogged();
     const { storeId, sku, holderId, qty } = request;
     const s = await this.settingsOf(storeId);
     const n = await this.bucketsOf(storeId, sku);
@@ -378,6 +387,7 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   async changeHold(request: ChangeHoldRequest): Promise<HoldResult> {
+    this.refuseWhileBacklogged();
     const loc = await this.locate(request.holdId);
     if (!loc || loc.storeId !== request.storeId) return this.missingHold(request.storeId, request.holdId);
     const s = await this.settingsOf(request.storeId);
