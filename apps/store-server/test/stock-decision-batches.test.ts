@@ -82,6 +82,27 @@ describe.skipIf(!url)('hold decisions batched per bucket', () => {
     expect([alone.s, alone.created, alone.prev, alone.hold?.id]).toEqual(['OK', false, 2, first.hold?.id]);
   });
 
+  it('finds every hold of a crowd by its id right after the grants (their locations are written together)', async () => {
+    const { rows } = await h.db.pool.query<{ sku: string }>(
+      `SELECT sku FROM stock_levels WHERE store_id = $1 AND received - sold - held >= 20 ORDER BY sku DESC LIMIT 1`,
+      [STORE],
+    );
+    const sku = rows[0]?.sku as string;
+    const grants = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        h.authority.setHold({ storeId: STORE, sku, qty: 1, holderId: `crowd-${i}` }),
+      ),
+    );
+    const ids = grants.map((g) => (g.ok ? g.hold.holdId : ''));
+    expect(ids.every((id) => id !== '')).toBe(true);
+    const found = await Promise.all(ids.map((id) => h.authority.getHold(STORE, id)));
+    expect(found.map((f) => f?.holderId)).toEqual(ids.map((_, i) => `crowd-${i}`));
+    const changed = await Promise.all(ids.map((holdId) => h.authority.changeHold({ storeId: STORE, holdId, qty: 1 })));
+    expect(changed.every((c) => c.ok)).toBe(true);
+    const locations = await Promise.all(ids.map((id) => h.redis.pttl(`${h.prefix}loc:{${id}}`)));
+    expect(locations.every((ttl) => ttl > 0)).toBe(true);
+  });
+
   it('passes a failed call on to every decision of the batch', async () => {
     const batches = new DecisionBatches(() => Promise.reject(new Error('Redis is gone')));
     const bucket = keys.bucket(STORE, skus[0] as string, 0);

@@ -21,8 +21,9 @@ import { type StockSettings, StockSettingsCache } from '../settings';
 import { DecisionBatches } from './decision-batches';
 import { DueIndex } from './due-index';
 import { newHoldId } from './hold-ids';
-import { decodeLocation, encodeLocation, type HoldLocation, homeBucket, StockKeys } from './keys';
-import { LOCATION_TTL_MS, loadSku, readSkuStates } from './loader';
+import { HoldLocations } from './hold-locations';
+import { type HoldLocation, homeBucket, StockKeys } from './keys';
+import { loadSku, readSkuStates } from './loader';
 import { type GrantOp, HoldPersister, type PersistOp } from './persister';
 import {
   defineHoldBatches,
@@ -78,6 +79,7 @@ export class RedisStockAuthority implements StockAuthority {
   private readonly settings: StockSettingsCache;
   private readonly persister: HoldPersister;
   private readonly due: DueIndex;
+  private readonly locations: HoldLocations;
   private readonly batches: DecisionBatches;
   private readonly run: RunScript;
   /** Buckets per SKU ("store\tsku" -> n), read from Redis once per load of the state. */
@@ -96,6 +98,7 @@ export class RedisStockAuthority implements StockAuthority {
     this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
     this.run = defineScripts(this.redis, 'till');
     this.due = new DueIndex(this.redis, this.keys, this.indexFailed);
+    this.locations = new HoldLocations(this.redis, this.keys, this.indexFailed);
     this.batches = new DecisionBatches(defineHoldBatches(this.redis));
     this.persister = new HoldPersister({
       db: this.db,
@@ -258,7 +261,7 @@ export class RedisStockAuthority implements StockAuthority {
 
   private async locate(holdId: string): Promise<HoldLocation | undefined> {
     try {
-      return decodeLocation(await this.redis.get(this.keys.location(holdId)));
+      return await this.locations.get(holdId);
     } catch (error) {
       throw unavailable((error as Error).message);
     }
@@ -305,7 +308,7 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   private async forget(loc: HoldLocation, holdId: string) {
-    await Promise.all([this.redis.del(this.keys.location(holdId)), this.due.remove(loc, holdId)]).catch(() => {});
+    await Promise.all([this.locations.remove(holdId), this.due.remove(loc, holdId)]).catch(() => {});
   }
 
   /**
@@ -315,9 +318,7 @@ export class RedisStockAuthority implements StockAuthority {
    */
   private index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
     this.due.set(loc, hold.id, hold.e);
-    if (created) {
-      this.redis.set(this.keys.location(hold.id), encodeLocation(loc), 'PX', LOCATION_TTL_MS).catch(this.indexFailed);
-    }
+    if (created) this.locations.set(hold.id, loc);
   }
 
   private readonly indexFailed = (error: unknown) => this.log.warn({ err: error }, 'hold index not written');
