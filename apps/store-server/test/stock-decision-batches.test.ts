@@ -38,9 +38,9 @@ describe.skipIf(!url)('hold decisions batched per bucket', () => {
     const units = await free(sku);
     const run = defineHoldBatches(h.redis);
     let calls = 0;
-    const batches = new DecisionBatches((k, a) => {
-      calls++;
-      return run(k, a);
+    const batches = new DecisionBatches((batch) => {
+      calls += batch.length;
+      return run(batch);
     }, 16);
     const bucket = keys.bucket(STORE, sku, 0);
     const crowd = units + 10;
@@ -103,8 +103,33 @@ describe.skipIf(!url)('hold decisions batched per bucket', () => {
     expect(locations.every((ttl) => ttl > 0)).toBe(true);
   });
 
+  it('sends the batches of several buckets of one moment together, each answered for its own bucket', async () => {
+    const run = defineHoldBatches(h.redis);
+    const sent: number[] = [];
+    const batches = new DecisionBatches((batch) => {
+      sent.push(batch.length);
+      return run(batch);
+    });
+    const { rows } = await h.db.pool.query<{ sku: string }>(
+      `SELECT sku FROM stock_levels WHERE store_id = $1 AND received - sold - held >= 2 ORDER BY sku DESC LIMIT 3`,
+      [STORE],
+    );
+    const replies = await Promise.all(
+      rows.flatMap((r, s) =>
+        [0, 1].map((i) =>
+          batches.decide(
+            keys.bucket(STORE, r.sku, 0),
+            args(`several-${i}`, 1, `00000000-0000-7000-8000-0000000c${s}${i}00`),
+          ),
+        ),
+      ),
+    );
+    expect(sent).toEqual([rows.length]);
+    expect(replies.map((r) => [r.s, r.created])).toEqual(Array(rows.length * 2).fill(['OK', true]));
+  });
+
   it('passes a failed call on to every decision of the batch', async () => {
-    const batches = new DecisionBatches(() => Promise.reject(new Error('Redis is gone')));
+    const batches = new DecisionBatches(async (batch) => batch.map(() => new Error('Redis is gone')));
     const bucket = keys.bucket(STORE, skus[0] as string, 0);
     const answers = [
       batches.decide(bucket, args('a', 1, '00000000-0000-7000-8000-00000000b001')),

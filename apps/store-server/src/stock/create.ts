@@ -5,7 +5,6 @@ import type { Config } from '../config';
 import type { StockAuthority } from './authority';
 import { PostgresStockAuthority } from './postgres/authority';
 import { RedisStockAuthority } from './redis/authority';
-import { HOLD_BATCH_COMMAND } from './redis/scripts';
 
 /** Redis mode when REDIS_URL is set, Postgres mode (the embedded default) otherwise. */
 export function createStockAuthority(config: Config, db: pg.Pool, logger: FastifyBaseLogger): StockAuthority {
@@ -15,8 +14,6 @@ export function createStockAuthority(config: Config, db: pg.Pool, logger: Fastif
     // A hold must get a true answer at once: fail fast while Redis is away rather than queue.
     enableOfflineQueue: false,
     enableAutoPipelining: true,
-    // Hold decisions are batched per bucket already (DecisionBatches): sent at once, not a turn later.
-    autoPipeliningIgnoredCommands: [HOLD_BATCH_COMMAND],
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
   };
@@ -25,7 +22,6 @@ export function createStockAuthority(config: Config, db: pg.Pool, logger: Fastif
     ? new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
         lazyConnect: true,
         enableAutoPipelining: true,
-        autoPipeliningIgnoredCommands: [HOLD_BATCH_COMMAND],
         clusterRetryStrategy: (times) => Math.min(50 * 2 ** times, 2_000),
         redisOptions: { ...options, password: url.password || undefined, username: url.username || undefined },
       })

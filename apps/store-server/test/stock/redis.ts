@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { type Cluster, Redis } from 'ioredis';
 import pino from 'pino';
 import { RedisStockAuthority } from '../../src/stock/redis/authority';
-import { HOLD_BATCH_COMMAND } from '../../src/stock/redis/scripts';
 import { createTestDatabase, type TestDatabase } from '../support';
 import { type StockHarness, TestClock } from './harness';
 
@@ -12,7 +11,6 @@ export function redisClient(url: string): Redis {
     lazyConnect: true,
     enableOfflineQueue: false,
     enableAutoPipelining: true,
-    autoPipeliningIgnoredCommands: [HOLD_BATCH_COMMAND],
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 500),
   });

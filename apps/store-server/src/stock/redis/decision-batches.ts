@@ -14,8 +14,8 @@ const ARGS_PER_DECISION = 9;
  * requests read from the network together) go to Redis together: one hold_set_many call
  * decides them one after the other, each atomically and exactly as hold_set would, in the
  * order they were asked. It saves Redis a script call per hold and this server a command per
- * hold. They are sent once the turn's requests are read (setImmediate), or at once when
- * `maxBatch` are waiting.
+ * hold. They are sent once the turn's requests are read (setImmediate), the batches of all
+ * buckets together, or at once when `maxBatch` are waiting on one bucket.
  */
 export class DecisionBatches {
   private waiting = new Map<string, Waiting>();
@@ -42,7 +42,7 @@ export class DecisionBatches {
     for (const a of args) batch.args.push(a);
     if (batch.answers.length >= this.maxBatch) {
       this.waiting.delete(bucket);
-      this.send(batch);
+      this.send([batch]);
     } else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.sendWaiting);
@@ -52,23 +52,27 @@ export class DecisionBatches {
 
   private flush(): void {
     this.scheduled = false;
-    const waiting = this.waiting;
+    const waiting = [...this.waiting.values()];
     this.waiting = new Map();
-    for (const batch of waiting.values()) this.send(batch);
+    if (waiting.length > 0) this.send(waiting);
   }
 
-  private send(batch: Waiting): void {
-    this.run(batch.keys, batch.args).then(
-      (replies) => {
-        batch.answers.forEach((answer, i) => {
-          const reply = replies[i];
-          if (reply) answer.resolve(reply);
-          else
-            answer.reject(new Error(`hold_set_many answered ${replies.length} of ${batch.answers.length} decisions`));
+  private send(batches: Waiting[]): void {
+    this.run(batches).then(
+      (results) => {
+        batches.forEach((batch, b) => {
+          const replies = results[b] ?? new Error('hold_set_many gave no answer');
+          batch.answers.forEach((answer, i) => {
+            if (replies instanceof Error) return answer.reject(replies);
+            const reply = replies[i];
+            if (reply) answer.resolve(reply);
+            else
+              answer.reject(new Error(`hold_set_many answered ${replies.length} of ${batch.answers.length} decisions`));
+          });
         });
       },
       (error: unknown) => {
-        for (const answer of batch.answers) answer.reject(error);
+        for (const batch of batches) for (const answer of batch.answers) answer.reject(error);
       },
     );
   }
