@@ -63,9 +63,9 @@ export class DecisionBatches {
         batches.forEach((batch, b) => {
           const replies = results[b] ?? new Error('hold_set_many gave no answer');
           batch.answers.forEach((answer, i) => {
-            if (replies instanceof Error) return answer.reject(replies);
-            const reply = replies[i];
+            const reply = replies instanceof Error ? undefined : replies[i];
             if (reply) answer.resolve(reply);
+            else if (replies instanceof Error) answer.reject(replies);
             else
               answer.reject(new Error(`hold_set_many answered ${replies.length} of ${batch.answers.length} decisions`));
           });
