@@ -4,11 +4,14 @@
  * In one run, on this machine:
  * 1. the ceilings: `redis-benchmark` running a minimal hold script with EVALSHA (what Redis
  *    alone can do), and `pgbench` running the conditional UPDATE of one hot row (what
- *    PostgreSQL alone can do);
+ *    PostgreSQL alone can do), the same number of connections as the HTTP runs, no
+ *    pipelining;
  * 2. the store server (its own process) in Redis mode and in Postgres mode, driven by
  *    autocannon (another process) with POST /v1/holds — every request a new holder — on 1,
- *    10 and 100 SKUs;
- * and prints throughput, latencies and the ratios to the ceilings.
+ *    10 and 100 SKUs; each row between two measurements of its mode's ceiling, and compared
+ *    with their mean (the machine is shared: what it can do drifts within a run);
+ * and prints throughput, latencies, the ratios to the ceilings, the load average, and where the
+ * CPU went per request (server, Redis, PostgreSQL backends, autocannon: see cpu-time.ts).
  *
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (100), BENCH_PG_CLIENTS (pgbench clients,
  * default 20 = the server's pool), BENCH_DATABASE_URL (PostgreSQL server, default local),
@@ -30,6 +33,7 @@ import { migrate } from '../src/db/migrate';
 import { createPool } from '../src/db/pool';
 import { seedDemoStore } from '../src/seed/seed-demo-store';
 import { minimalHoldScript } from '../src/stock/redis/scripts';
+import { type CpuPerRequest, loadAverage, measureCpu } from './cpu-time';
 import { benchDatabase } from './support';
 
 const exec = promisify(execFile);
@@ -61,7 +65,7 @@ async function startRedis() {
     if (ok) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return { port, stop: () => child.kill('SIGTERM') };
+  return { port, pid: child.pid, stop: () => child.kill('SIGTERM') };
 }
 
 /** Ceiling 1: Redis alone, running a minimal hold script with EVALSHA, no pipelining. */
@@ -165,7 +169,13 @@ async function startServer(databaseUrl: string, redisUrl: string | undefined) {
       },
       () => false,
     );
-    if (ready) return { url, stop: () => new Promise<void>((r) => child.once('exit', () => r()).kill('SIGINT')) };
+    if (ready) {
+      return {
+        url,
+        pid: child.pid,
+        stop: () => new Promise<void>((r) => child.once('exit', () => r()).kill('SIGINT')),
+      };
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
@@ -180,6 +190,43 @@ async function drive(url: string, key: string, skus: string[], seconds: number):
   );
   return JSON.parse(stdout.trim().split('\n').at(-1) as string) as Drive;
 }
+
+interface Measured {
+  drive: Drive;
+  cpu: CpuPerRequest;
+}
+
+/** The backends serving `databaseUrl`, when PostgreSQL runs on this machine (their CPU is counted). */
+async function backendsOf(databaseUrl: string): Promise<number[]> {
+  const host = new URL(databaseUrl).hostname;
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(host)) return [];
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+    );
+    return rows.map((r) => r.pid);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A measured drive: its result and the CPU each process spent per request meanwhile. */
+async function measuredDrive(
+  server: { url: string; pid?: number },
+  databaseUrl: string,
+  redisPid: number | undefined,
+  key: string,
+  skus: string[],
+): Promise<Measured> {
+  const cpu = measureCpu({ server: server.pid, redis: redisPid, postgres: await backendsOf(databaseUrl) });
+  const result = await drive(server.url, key, skus, SECONDS);
+  return { drive: result, cpu: cpu.perRequest(result.requests, await backendsOf(databaseUrl)) };
+}
+
+const cpuText = (c: CpuPerRequest) =>
+  `CPU µs/request: server ${c.server}, Redis ${c.redis}, PostgreSQL ${c.postgres}, autocannon ${c.loadGenerator}`;
 
 /** A seeded store database with `count` hot SKUs holding plenty of stock, and a storefront key. */
 async function prepare(name: string, count: number) {
@@ -199,89 +246,176 @@ async function prepare(name: string, count: number) {
 }
 
 /** For reference: what the store server's HTTP stack alone does on this machine (GET /healthz). */
-async function httpCeiling(): Promise<Drive> {
+async function httpCeiling(): Promise<Measured> {
   const { url, drop } = await benchDatabase('holds_http');
   const server = await startServer(url, undefined);
   try {
     await drive(server.url, '-', ['-'], 2);
-    return await drive(server.url, '-', ['-'], SECONDS);
+    return await measuredDrive(server, url, undefined, '-', ['-']);
   } finally {
     await server.stop();
     await drop();
   }
 }
 
-async function mode(name: 'postgres' | 'redis', redisPort: number | undefined) {
-  const results: Array<{ skus: number; drive: Drive }> = [];
+interface Row {
+  skus: number;
+  drive: Drive;
+  cpu: CpuPerRequest;
+  /** The ceiling measured right before and right after this row (the machine is shared: it drifts). */
+  ceilings: [number, number];
+}
+
+const mean = ([a, b]: [number, number]) => (a + b) / 2;
+
+/** For reference: a bare Fastify POST route shaped like a hold (bare-route-server.ts), in its own process. */
+async function bareRoute(): Promise<Measured> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/bare-route-server.ts'], {
+    cwd: appDir,
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`the bare route server exited with ${code}`)));
+  });
+  const server = { url: `http://127.0.0.1:${port}`, pid: child.pid };
+  try {
+    await drive(server.url, '-', ['BARE-1'], 2);
+    const cpu = measureCpu({ server: server.pid, postgres: [] });
+    const result = await drive(server.url, '-', ['BARE-1'], SECONDS);
+    return { drive: result, cpu: cpu.perRequest(result.requests, []) };
+  } finally {
+    await new Promise<void>((r) => child.once('exit', () => r()).kill('SIGINT'));
+  }
+}
+
+/**
+ * The rows of one mode, each between two measurements of its ceiling (the first given), so
+ * that a row is compared with what the machine could do at that time.
+ */
+async function mode(
+  name: 'postgres' | 'redis',
+  redis: { port: number; pid?: number } | undefined,
+  ceiling: () => Promise<number>,
+  first: number,
+): Promise<Row[]> {
+  const results: Row[] = [];
+  const redisPort = redis?.port;
+  let before = first;
   for (const count of SKU_COUNTS) {
     const { url, drop, skus, key } = await prepare(`holds_${name}_${count}`, count);
     const server = await startServer(url, redisPort ? `redis://127.0.0.1:${redisPort}` : undefined);
+    let measured: Measured;
     try {
       await drive(server.url, key, skus, 2); // warm-up
-      const result = await drive(server.url, key, skus, SECONDS);
-      results.push({ skus: count, drive: result });
-      log(
-        `  ${name.padEnd(8)} ${String(count).padStart(3)} SKU(s): ${result.rps.toFixed(0).padStart(6)} holds/s, ` +
-          `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}`,
-      );
+      measured = await measuredDrive(server, url, redis?.pid, key, skus);
     } finally {
       await server.stop();
       await drop();
     }
     if (redisPort) await exec('redis-cli', ['-p', String(redisPort), 'flushall']);
+    const after = await ceiling();
+    const row: Row = { skus: count, ...measured, ceilings: [before, after] };
+    results.push(row);
+    const { drive: result, cpu } = measured;
+    log(
+      `  ${name.padEnd(8)} ${String(count).padStart(3)} SKU(s): ${result.rps.toFixed(0).padStart(6)} holds/s ` +
+        `(${(result.rps / mean(row.ceilings)).toFixed(2)}x the ceiling, ${before.toFixed(0)} before / ${after.toFixed(0)} after), ` +
+        `p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, non-2xx ${result.non2xx}, errors ${result.errors}; ` +
+        `${cpuText(cpu)}; load average ${loadAverage()}`,
+    );
+    before = after;
   }
   return results;
 }
 
 /** Run by bench/index.ts (`pnpm bench`, or `pnpm --filter @till/store-server bench holds`). */
 export async function run() {
-  log(`Stock holds bench: ${SECONDS} s per run, ${CONNECTIONS} connections, ${os.cpus().length} CPU cores (shared)`);
+  log(
+    `Stock holds bench: ${SECONDS} s per run, ${CONNECTIONS} connections, ${os.cpus().length} CPU cores (shared), ` +
+      `load average ${loadAverage()}`,
+  );
   const redis = await startRedis();
+  const ceilingDb = await benchDatabase('holds_ceiling');
   try {
-    const redisMax = await redisCeiling(redis.port);
-    await exec('redis-cli', ['-p', String(redis.port), 'flushall']);
-    log(`  ceiling  redis-benchmark EVALSHA minimal hold: ${redisMax.toFixed(0)} ops/s`);
-    const ceilingDb = await benchDatabase('holds_ceiling');
-    const pgMax = await postgresCeiling(ceilingDb.url, true);
-    const pgAsyncMax = await postgresCeiling(ceilingDb.url, false);
-    await ceilingDb.drop();
-    log(`  ceiling  pgbench conditional UPDATE, one hot row, ${PG_CLIENTS} clients: ${pgMax.toFixed(0)} tps`);
-    log(`  ceiling  the same with synchronous_commit=off (as hold decisions commit): ${pgAsyncMax.toFixed(0)} tps`);
+    const redisCeilingNow = async () => {
+      const ops = await redisCeiling(redis.port);
+      await exec('redis-cli', ['-p', String(redis.port), 'flushall']);
+      log(`  ceiling  redis-benchmark EVALSHA minimal hold: ${ops.toFixed(0)} ops/s`);
+      return ops;
+    };
+    const pgCeilingNow = async () => {
+      const tps = await postgresCeiling(ceilingDb.url, true);
+      log(`  ceiling  pgbench conditional UPDATE, one hot row, ${PG_CLIENTS} clients: ${tps.toFixed(0)} tps`);
+      return tps;
+    };
 
+    const beforeHttp = await redisCeilingNow();
     const http = await httpCeiling();
-    log(`  reference  GET /healthz (the HTTP stack alone): ${http.rps.toFixed(0)} req/s, p99 ${http.latency.p99} ms`);
-    const redisRuns = MODES.includes('redis') ? await mode('redis', redis.port) : [];
-    const pgRuns = MODES.includes('postgres') ? await mode('postgres', undefined) : [];
+    const afterHttp = await redisCeilingNow();
+    log(
+      `  reference  GET /healthz (the HTTP stack alone): ${http.drive.rps.toFixed(0)} req/s ` +
+        `(${(http.drive.rps / mean([beforeHttp, afterHttp])).toFixed(2)}x the Redis ceiling), p99 ${http.drive.latency.p99} ms; ` +
+        `${cpuText(http.cpu)}`,
+    );
+    const bare = await bareRoute();
+    const afterBare = await redisCeilingNow();
+    log(
+      `  reference  a bare Fastify POST route shaped like a hold: ${bare.drive.rps.toFixed(0)} req/s ` +
+        `(${(bare.drive.rps / mean([afterHttp, afterBare])).toFixed(2)}x the Redis ceiling), p99 ${bare.drive.latency.p99} ms; ` +
+        `${cpuText(bare.cpu)}`,
+    );
+    const redisRuns = MODES.includes('redis') ? await mode('redis', redis, redisCeilingNow, afterBare) : [];
+    let pgRuns: Row[] = [];
+    let pgAsyncMax = 0;
+    if (MODES.includes('postgres')) {
+      pgAsyncMax = await postgresCeiling(ceilingDb.url, false);
+      log(`  ceiling  the same with synchronous_commit=off (as hold decisions commit): ${pgAsyncMax.toFixed(0)} tps`);
+      pgRuns = await mode('postgres', undefined, pgCeilingNow, await pgCeilingNow());
+    }
 
-    const one = (runs: typeof redisRuns) => runs.find((r) => r.skus === 1)?.drive;
+    const one = (runs: Row[]) => runs.find((r) => r.skus === 1);
     const r1 = one(redisRuns);
     const p1 = one(pgRuns);
     log('');
-    log('| mode | SKUs | holds/s | p50 ms | p99 ms | ceiling | ratio |');
-    log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-    for (const [name, runs, max, what] of [
-      ['Redis', redisRuns, redisMax, 'redis-benchmark EVALSHA'],
-      ['Postgres', pgRuns, pgMax, 'pgbench UPDATE'],
+    log(
+      '| mode | SKUs | holds/s | p50 ms | p99 ms | ceiling (before / after) | ratio to their mean | CPU µs/hold: server · Redis · PG · autocannon |',
+    );
+    log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
+    for (const [name, runs, what] of [
+      ['Redis', redisRuns, 'redis-benchmark EVALSHA'],
+      ['Postgres', pgRuns, 'pgbench UPDATE'],
     ] as const) {
       for (const r of runs) {
         log(
-          `| ${name} | ${r.skus} | ${r.drive.rps.toFixed(0)} | ${r.drive.latency.p50} | ${r.drive.latency.p99} | ${max.toFixed(0)} (${what}) | ${(r.drive.rps / max).toFixed(2)} |`,
+          `| ${name} | ${r.skus} | ${r.drive.rps.toFixed(0)} | ${r.drive.latency.p50} | ${r.drive.latency.p99} | ` +
+            `${r.ceilings[0].toFixed(0)} / ${r.ceilings[1].toFixed(0)} (${what}) | ${(r.drive.rps / mean(r.ceilings)).toFixed(2)} | ` +
+            `${r.cpu.server} · ${r.cpu.redis} · ${r.cpu.postgres} · ${r.cpu.loadGenerator} |`,
         );
       }
     }
     log('');
     if (r1) {
       log(
-        `Redis mode, one hot SKU: ${(r1.rps / redisMax).toFixed(2)}x the Redis ceiling (target >= 0.25), p99 ${r1.latency.p99} ms at ${CONNECTIONS} connections (target <= 20 ms)`,
+        `Redis mode, one hot SKU: ${(r1.drive.rps / mean(r1.ceilings)).toFixed(2)}x the Redis ceiling (target >= 0.25), ` +
+          `p99 ${r1.drive.latency.p99} ms at ${CONNECTIONS} connections (target <= 20 ms)`,
       );
     }
     if (p1) {
-      log(`Postgres mode, one hot SKU: ${(p1.rps / pgMax).toFixed(2)}x the pgbench ceiling (target >= 0.5)`);
       log(
-        `Postgres mode, one hot SKU: ${(p1.rps / pgAsyncMax).toFixed(2)}x pgbench with synchronous_commit=off (like for like)`,
+        `Postgres mode, one hot SKU: ${(p1.drive.rps / mean(p1.ceilings)).toFixed(2)}x the pgbench ceiling (target >= 0.5)`,
+      );
+      log(
+        `Postgres mode, one hot SKU: ${(p1.drive.rps / pgAsyncMax).toFixed(2)}x pgbench with synchronous_commit=off (like for like)`,
       );
     }
+    log(`Load average at the end: ${loadAverage()}`);
   } finally {
     redis.stop();
+    await ceilingDb.drop();
   }
 }

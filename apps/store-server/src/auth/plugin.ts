@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { RefreshingCache } from '../cache/refreshing-cache';
 import { AppError } from '../errors';
 import { type ApiKeyIdentity, type Role, verifyApiKey } from './api-keys';
 
@@ -20,8 +21,6 @@ export const TERMINAL_UP = ['terminal', 'manager', 'admin'] as const satisfies r
 export const MANAGER_UP = ['manager', 'admin'] as const satisfies readonly Role[];
 export const ADMIN_ONLY = ['admin'] as const satisfies readonly Role[];
 
-const CACHE_MAX = 10_000;
-
 function keyFrom(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   if (header?.startsWith('Bearer ')) return header.slice(7).trim();
@@ -32,10 +31,11 @@ function keyFrom(request: FastifyRequest): string | undefined {
 /**
  * API-key authentication. Verified keys are cached for API_KEY_CACHE_MS (10 s), so a
  * revocation takes effect within that time and the hot path (holds in a flash sale)
- * does not pay a query per request.
+ * does not pay a query per request; a busy key is re-verified in the background before
+ * its entry expires, one query at a time.
  */
 export const auth = fp(async (app: FastifyInstance) => {
-  const cache = new Map<string, { identity: ApiKeyIdentity | undefined; until: number }>();
+  const identities = new RefreshingCache((key) => verifyApiKey(app.db, key), app.config.apiKeyCacheMs);
   app.decorateRequest('identity', undefined);
 
   app.addHook('onRequest', async (request) => {
@@ -43,15 +43,9 @@ export const auth = fp(async (app: FastifyInstance) => {
     const url = request.routeOptions.url ?? '';
     const key = keyFrom(request);
     if (key) {
-      const now = Date.now();
-      let entry = cache.get(key);
-      if (!entry || entry.until < now) {
-        entry = { identity: await verifyApiKey(app.db, key), until: now + app.config.apiKeyCacheMs };
-        if (cache.size >= CACHE_MAX) cache.clear();
-        cache.set(key, entry);
-      }
-      if (!entry.identity) throw new AppError(401, 'INVALID_API_KEY', 'The API key is unknown or revoked');
-      request.identity = entry.identity;
+      const identity = await identities.get(key);
+      if (!identity) throw new AppError(401, 'INVALID_API_KEY', 'The API key is unknown or revoked');
+      request.identity = identity;
     }
     const needsKey = url.startsWith('/v1/') && !config.public;
     if (!needsKey) return;

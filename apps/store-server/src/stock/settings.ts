@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { stockSettingsSchema } from '../api/stock';
+import { RefreshingCache } from '../cache/refreshing-cache';
 import type { Clock } from './authority';
 
 /** A store's stock settings, from `stores.settings` (keys below), with their defaults. */
@@ -31,27 +32,26 @@ export function parseStockSettings(settings: unknown): StockSettings {
 }
 
 /**
- * Store settings as the hot path needs them: read once per `ttlMs` per store, so that a hold
- * does not pay a query for them (a change takes effect within that time).
+ * Store settings as the hot path needs them: read at most once per `ttlMs` per store (and
+ * refreshed ahead, one read at a time), so that a hold does not pay a query for them (a
+ * change takes effect within that time).
  */
 export class StockSettingsCache {
-  private readonly entries = new Map<string, { value: StockSettings | undefined; until: number }>();
+  private readonly cache: RefreshingCache<StockSettings | undefined>;
 
-  constructor(
-    private readonly db: pg.Pool,
-    private readonly clock: Clock,
-    private readonly ttlMs = 5_000,
-  ) {}
+  constructor(db: pg.Pool, clock: Clock, ttlMs = 5_000) {
+    this.cache = new RefreshingCache(
+      async (storeId) => {
+        const { rows } = await db.query<{ settings: unknown }>('SELECT settings FROM stores WHERE id = $1', [storeId]);
+        return rows[0] ? parseStockSettings(rows[0].settings) : undefined;
+      },
+      ttlMs,
+      clock,
+    );
+  }
 
   /** Undefined for a store that does not exist. */
-  async get(storeId: string): Promise<StockSettings | undefined> {
-    const now = this.clock();
-    const cached = this.entries.get(storeId);
-    if (cached && cached.until > now) return cached.value;
-    const { rows } = await this.db.query<{ settings: unknown }>('SELECT settings FROM stores WHERE id = $1', [storeId]);
-    const value = rows[0] ? parseStockSettings(rows[0].settings) : undefined;
-    if (this.entries.size > 10_000) this.entries.clear();
-    this.entries.set(storeId, { value, until: now + this.ttlMs });
-    return value;
+  get(storeId: string): Promise<StockSettings | undefined> {
+    return this.cache.get(storeId);
   }
 }

@@ -18,10 +18,22 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { describeRefusal } from '../refusals';
 import { type StockSettings, StockSettingsCache } from '../settings';
-import { decodeLocation, encodeLocation, type HoldLocation, homeBucket, StockKeys } from './keys';
-import { LOCATION_TTL_MS, loadSku, readSkuStates } from './loader';
+import { DecisionBatches } from './decision-batches';
+import { DueIndex } from './due-index';
+import { newHoldId } from './hold-ids';
+import { HoldLocations } from './hold-locations';
+import { type HoldLocation, homeBucket, StockKeys } from './keys';
+import { loadSku, readSkuStates } from './loader';
 import { type GrantOp, HoldPersister, type PersistOp } from './persister';
-import { defineScripts, list, type RunScript, type ScriptCut, type ScriptHold, type ScriptReply } from './scripts';
+import {
+  defineHoldBatches,
+  defineScripts,
+  list,
+  type RunScript,
+  type ScriptCut,
+  type ScriptHold,
+  type ScriptReply,
+} from './scripts';
 
 export interface RedisAuthorityOptions {
   db: pg.Pool;
@@ -32,6 +44,8 @@ export interface RedisAuthorityOptions {
   clock?: Clock;
   settingsTtlMs?: number;
   persistIntervalMs?: number;
+  /** Hold decisions waiting for PostgreSQL beyond which new holds are refused (503) until they are written. */
+  maxPendingDecisions?: number;
   /** Close the Redis client at stop (it was made for this authority). */
   ownsClient?: boolean;
 }
@@ -64,6 +78,9 @@ export class RedisStockAuthority implements StockAuthority {
   private readonly log: FastifyBaseLogger;
   private readonly settings: StockSettingsCache;
   private readonly persister: HoldPersister;
+  private readonly due: DueIndex;
+  private readonly locations: HoldLocations;
+  private readonly batches: DecisionBatches;
   private readonly run: RunScript;
   /** Buckets per SKU ("store\tsku" -> n), read from Redis once per load of the state. */
   private readonly bucketCounts = new Map<string, number>();
@@ -80,11 +97,15 @@ export class RedisStockAuthority implements StockAuthority {
     this.log = options.logger;
     this.settings = new StockSettingsCache(this.db, this.clock, options.settingsTtlMs);
     this.run = defineScripts(this.redis, 'till');
+    this.due = new DueIndex(this.redis, this.keys, this.indexFailed);
+    this.locations = new HoldLocations(this.redis, this.keys, this.indexFailed);
+    this.batches = new DecisionBatches(defineHoldBatches(this.redis));
     this.persister = new HoldPersister({
       db: this.db,
       clock: this.clock,
       logger: this.log,
       intervalMs: options.persistIntervalMs,
+      maxPending: options.maxPendingDecisions,
       onVoid: (grants) => this.voidHolds(grants),
     });
     this.redis.on('ready', () => void this.ensureLoaded().catch(() => {}));
@@ -240,7 +261,7 @@ export class RedisStockAuthority implements StockAuthority {
 
   private async locate(holdId: string): Promise<HoldLocation | undefined> {
     try {
-      return decodeLocation(await this.redis.get(this.keys.location(holdId)));
+      return await this.locations.get(holdId);
     } catch (error) {
       throw unavailable((error as Error).message);
     }
@@ -266,10 +287,6 @@ export class RedisStockAuthority implements StockAuthority {
     };
   }
 
-  private dueMember(loc: HoldLocation, holdId: string) {
-    return `${loc.storeId}\t${loc.sku}\t${loc.bucket}\t${holdId}`;
-  }
-
   /** Holds a script expired on its way: recorded, and removed from the indexes. */
   private recordExpired(loc: HoldLocation, expired: ScriptHold[]) {
     if (expired.length === 0) return;
@@ -291,19 +308,20 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   private async forget(loc: HoldLocation, holdId: string) {
-    await Promise.all([
-      this.redis.del(this.keys.location(holdId)),
-      this.redis.zrem(this.keys.due(this.keys.dueShardOf(holdId)), this.dueMember(loc, holdId)),
-    ]).catch(() => {});
+    await Promise.all([this.locations.remove(holdId), this.due.remove(loc, holdId)]).catch(() => {});
   }
 
-  private async index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
-    const writes: Array<Promise<unknown>> = [
-      this.redis.zadd(this.keys.due(this.keys.dueShardOf(hold.id)), hold.e, this.dueMember(loc, hold.id)),
-    ];
-    if (created) writes.push(this.redis.set(this.keys.location(hold.id), encodeLocation(loc), 'PX', LOCATION_TTL_MS));
-    await Promise.all(writes).catch((error) => this.log.warn({ err: error }, 'hold index not written'));
+  /**
+   * Where a hold lives and when it expires, for the routes that name it and for the sweeper.
+   * Not awaited: these go out on the same connection(s) before any later command of this
+   * server, so a change or release of the hold right after the answer still finds it.
+   */
+  private index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
+    this.due.set(loc, hold.id, hold.e);
+    if (created) this.locations.set(hold.id, loc);
   }
+
+  private readonly indexFailed = (error: unknown) => this.log.warn({ err: error }, 'hold index not written');
 
   private cutsToOps(loc: HoldLocation, cuts: ScriptCut[], reason: string): PersistOp[] {
     const at = this.clock();
@@ -354,7 +372,13 @@ export class RedisStockAuthority implements StockAuthority {
 
   // ---- decisions --------------------------------------------------------------------------
 
+  /** Decisions are written to PostgreSQL behind the hot path; when it falls far behind, holds wait for it. */
+  private refuseWhileBacklogged() {
+    if (this.persister.full) throw unavailable('hold decisions are waiting to be written to PostgreSQL');
+  }
+
   async setHold(request: SetHoldRequest): Promise<HoldResult> {
+    this.refuseWhileBacklogged();
     const { storeId, sku, holderId, qty } = request;
     const s = await this.settingsOf(storeId);
     const n = await this.bucketsOf(storeId, sku);
@@ -364,6 +388,7 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   async changeHold(request: ChangeHoldRequest): Promise<HoldResult> {
+    this.refuseWhileBacklogged();
     const loc = await this.locate(request.holdId);
     if (!loc || loc.storeId !== request.storeId) return this.missingHold(request.storeId, request.holdId);
     const s = await this.settingsOf(request.storeId);
@@ -382,23 +407,22 @@ export class RedisStockAuthority implements StockAuthority {
     onlyHoldId: string,
     options: { newId?: string; persist?: boolean } = {},
   ): Promise<HoldResult> {
-    const newId = options.newId ?? uuidv7();
+    const newId = options.newId ?? newHoldId();
     let brought = 0;
     for (let attempt = 0; ; attempt++) {
       const now = this.clock();
       let reply: ScriptReply;
+      const args = [holderId, qty, now, s.holdMs, cartId, newId, s.maxPerHolder ?? 0, onlyHoldId, brought];
       try {
-        reply = await this.script('hold_set', loc, [
-          holderId,
-          qty,
-          now,
-          s.holdMs,
-          cartId,
-          newId,
-          s.maxPerHolder ?? 0,
-          onlyHoldId,
-          brought,
-        ]);
+        // A first try goes with the other decisions on this bucket of the moment (one call for all).
+        reply =
+          attempt === 0 && brought === 0
+            ? await this.batches
+                .decide(this.keys.bucket(loc.storeId, loc.sku, loc.bucket), args)
+                .catch((error: Error) => {
+                  throw unavailable(error.message);
+                })
+            : await this.script('hold_set', loc, args);
       } catch (error) {
         if (brought > 0)
           this.log.warn(
@@ -475,9 +499,7 @@ export class RedisStockAuthority implements StockAuthority {
         at,
       });
     }
-    // Not awaited: these go out on the same connection(s) before any later command of this
-    // server, so a change or release of the hold right after the answer still finds it.
-    void this.index(loc, h, reply.created === true);
+    this.index(loc, h, reply.created === true);
     return { ok: true, created: reply.created === true, hold: this.holdOf(loc, h) };
   }
 
@@ -553,7 +575,7 @@ export class RedisStockAuthority implements StockAuthority {
     const reply = await this.script('hold_extend', loc, [holdId, now + extendMs, now]);
     if (reply.s === 'OK' && reply.hold) {
       this.persister.push({ op: 'extend', holdId, storeId, sku: loc.sku, expiresAt: reply.hold.e, at: now });
-      await this.index(loc, reply.hold, false);
+      this.index(loc, reply.hold, false);
       return { ok: true, created: false, hold: this.holdOf(loc, reply.hold) };
     }
     if (reply.s === 'EXPIRED' && reply.hold) {
@@ -724,6 +746,7 @@ export class RedisStockAuthority implements StockAuthority {
   async expireDue(): Promise<number> {
     await this.ensureLoaded();
     if (this.phase !== 'ready') return 0;
+    this.due.flush();
     const now = this.clock();
     let expired = 0;
     for (let shard = 0; shard < StockKeys.DUE_SHARDS; shard++) {

@@ -11,13 +11,21 @@
  */
 export class StockKeys {
   static readonly DUE_SHARDS = 16;
+  /** The hot path asks for the same few buckets again and again: their names are kept. */
+  private readonly buckets = new Map<string, readonly [string, string, string, string]>();
 
   constructor(readonly prefix: string) {}
 
-  bucket(storeId: string, sku: string, bucket: number): [string, string, string, string] {
+  bucket(storeId: string, sku: string, bucket: number): readonly [string, string, string, string] {
     const tag = `{${storeId}:${sku}:b${bucket}}`;
-    const p = this.prefix;
-    return [`${p}inv:${tag}`, `${p}holds:${tag}`, `${p}holders:${tag}`, `${p}exp:${tag}`];
+    let keys = this.buckets.get(tag);
+    if (!keys) {
+      const p = this.prefix;
+      keys = [`${p}inv:${tag}`, `${p}holds:${tag}`, `${p}holders:${tag}`, `${p}exp:${tag}`];
+      if (this.buckets.size >= 50_000) this.buckets.clear();
+      this.buckets.set(tag, keys);
+    }
+    return keys;
   }
 
   location(holdId: string): string {

@@ -66,6 +66,8 @@ export interface PersisterOptions {
   maxBatch?: number;
   /** A grant PostgreSQL cannot fit for this long is voided (default 2 s). */
   voidAfterMs?: number;
+  /** At this many decisions waiting (PostgreSQL down or too slow), `full` says so (default 100,000). */
+  maxPending?: number;
   /** Removes voided holds from Redis (their units were never really there). */
   onVoid: (holds: GrantOp[]) => Promise<void>;
 }
@@ -87,15 +89,22 @@ export class HoldPersister {
   private readonly intervalMs: number;
   private readonly maxBatch: number;
   private readonly voidAfterMs: number;
+  private readonly maxPending: number;
 
   constructor(private readonly options: PersisterOptions) {
     this.intervalMs = options.intervalMs ?? 20;
     this.maxBatch = options.maxBatch ?? 2_000;
     this.voidAfterMs = options.voidAfterMs ?? 2_000;
+    this.maxPending = options.maxPending ?? 100_000;
   }
 
   get pending(): number {
     return this.queue.length;
+  }
+
+  /** So many decisions wait for PostgreSQL that no new hold should be granted until they are written. */
+  get full(): boolean {
+    return this.queue.length >= this.maxPending;
   }
 
   push(...ops: PersistOp[]): void {

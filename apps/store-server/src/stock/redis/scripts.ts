@@ -89,6 +89,49 @@ export function defineScripts(client: Client, commandPrefix: string) {
 
 export type RunScript = ReturnType<typeof defineScripts>;
 
+const HOLD_BATCH_COMMAND = 'till_hold_set_many';
+
+/** One hold_set_many call: a bucket's keys, and hold_set's arguments for each of its decisions. */
+export interface HoldBatchCall {
+  keys: readonly string[];
+  args: Array<string | number>;
+}
+
+/**
+ * hold_set_many: several hold_set decisions on one bucket in one call, one answer per decision
+ * in order. The calls given together (one per bucket) are sent at once in one pipeline, one
+ * write on the socket; on a Redis Cluster each goes to its own slot's node (auto-pipelined).
+ * Each call's answers, or the error it met.
+ */
+export function defineHoldBatches(client: Client) {
+  const lib = fs.readFileSync(path.join(scriptsDir, 'lib.lua'), 'utf8');
+  const body = fs.readFileSync(path.join(scriptsDir, 'hold_set_many.lua'), 'utf8');
+  client.defineCommand(HOLD_BATCH_COMMAND, { numberOfKeys: 4, lua: `${lib}\n${body}` });
+  const parse = (raw: unknown) => JSON.parse(String(raw)) as ScriptReply[];
+  const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
+  return async (calls: readonly HoldBatchCall[]): Promise<Array<ScriptReply[] | Error>> => {
+    if (client.isCluster) {
+      const command = (client as unknown as Record<string, ScriptCommand>)[HOLD_BATCH_COMMAND] as ScriptCommand;
+      return Promise.all(calls.map((c) => command.call(client, ...c.keys, ...c.args).then(parse, asError)));
+    }
+    const pipeline = client.pipeline() as unknown as Record<string, ScriptCommand> & {
+      exec(): Promise<Array<[Error | null, unknown]> | null>;
+    };
+    for (const c of calls) (pipeline[HOLD_BATCH_COMMAND] as ScriptCommand).call(pipeline, ...c.keys, ...c.args);
+    try {
+      const results = (await pipeline.exec()) ?? [];
+      return calls.map((_, i) => {
+        const [error, raw] = results[i] ?? [new Error('no answer'), undefined];
+        return error ? asError(error) : parse(raw);
+      });
+    } catch (error) {
+      return calls.map(() => asError(error));
+    }
+  };
+}
+
+export type RunHoldBatch = ReturnType<typeof defineHoldBatches>;
+
 /** The Lua source of the minimal hold the bench measures Redis' own ceiling with. */
 export const minimalHoldScript = `local f = tonumber(redis.call('HGET', KEYS[1], 'free')) or 0
 if f >= 1 then redis.call('HINCRBY', KEYS[1], 'free', -1) return 1 end

@@ -90,3 +90,69 @@ local function cut_newest(n)
   end
   return taken
 end
+
+-- THE decision of Redis mode: grants a hold, or sets the holder's hold on this SKU to qty.
+-- holder, qty, now, ttl ms, cart ('' none), id for a new hold, store limit (0 none),
+-- only this hold id ('' any: the holder's hold, or a new one; given: that hold, whoever holds it),
+-- units brought from the SKU's other buckets (added to free first, in the same step, so that
+-- nobody else can take them between the move and the decision). Returns the answer as a table.
+local function hold_decide(holder, qty, now, ttl, cart, new_id, store_limit, only_id, brought)
+  -- (One read for "loaded?" and the limit: a loaded bucket always has its free count.)
+  local state = redis.call('HMGET', STATE, 'free', 'limit')
+  if not state[1] and not loaded() then return { s = 'NOT_LOADED' } end
+  if brought and brought ~= 0 then add_free(brought) end
+  local expired = expire_due(now, 100)
+  local lim = tonumber(state[2]) or 0
+  if lim == 0 then lim = store_limit end
+  local id, cur = nil, nil
+  if only_id ~= '' then
+    id = only_id
+    cur = get_hold(id)
+    if not cur then
+      for _, e in ipairs(expired) do
+        if e.id == only_id then return { s = 'REFUSED', code = 'HOLD_EXPIRED', expiredAt = e.e, x = expired } end
+      end
+      return { s = 'REFUSED', code = 'NO_HOLD', x = expired }
+    end
+    holder = cur.h
+  else
+    id = redis.call('HGET', HOLDERS, holder)
+    if id then cur = get_hold(id) end
+  end
+  local have = 0
+  if cur then have = cur.q end
+  if lim > 0 and qty > lim then
+    return { s = 'REFUSED', code = 'LIMIT_PER_CUSTOMER', limit = lim, youHold = have, x = expired }
+  end
+  local delta = qty - have
+  local f = free()
+  if delta > 0 and f < delta then
+    local avail = math.max(f, 0)
+    local code = 'SOLD_OUT'
+    local first = 0
+    if avail > 0 then
+      code = 'NOT_ENOUGH'
+    else
+      local mine = 0
+      if cur then mine = 1 end
+      if redis.call('HLEN', HOLDS) > mine then
+        code = 'HELD_BY_OTHERS'
+        first = first_other_expiry(holder)
+      elseif cur then
+        code = 'ALREADY_HOLDS_LAST'
+      end
+    end
+    return { s = 'REFUSED', code = code, available = avail, youHold = have, firstExpiresAt = first, x = expired }
+  end
+  add_free(-delta)
+  if cur then
+    cur.q = qty
+    cur.e = math.max(cur.e, now + ttl)
+    if cart ~= '' then cur.c = cart end
+    put_hold(id, cur)
+    return { s = 'OK', created = false, prev = have, hold = out(id, cur), x = expired }
+  end
+  local r = { h = holder, q = qty, e = now + ttl, c = cart, t = now }
+  put_hold(new_id, r)
+  return { s = 'OK', created = true, prev = 0, hold = out(new_id, r), x = expired }
+end
