@@ -1,4 +1,5 @@
 import type { Catalog, CatalogProduct } from './catalog';
+import { type Decimal, toMinor } from './money';
 import type { ProductRuleSets, RuleIndex } from './rule-index';
 import { ValidationError, type ValidationIssue } from './validate';
 
@@ -14,15 +15,28 @@ export const MAX_LINE_QTY = 1_000_000;
 /** A product with the rules that can apply to it, split by the step that uses them. */
 export interface ProductRules extends ProductRuleSets {
   product: CatalogProduct;
+  /** The tax rate as the cart shows it. */
+  taxRateText: string;
+  /** The tax rate as numerator / 10^places in safe integers, when it can be (for exact sums in numbers). */
+  taxRatio: { numerator: number; scale: number } | undefined;
+  /** The base price as money text, by minor digits (filled on first use). */
+  priceTexts: (string | undefined)[];
 }
 
-export interface ResolvedLine extends ProductRules {
+export interface ResolvedLine extends ProductRuleSets {
+  /** Position in the cart (every line resolves, or the cart is refused). */
   index: number;
   sku: string;
   qty: number;
+  product: CatalogProduct;
+  /** The product's entry, the same object for every line of this SKU while the cache lives. */
+  source: ProductRules;
 }
 
-/** Products by SKU with their candidate rules, as one checkout (a session) meets them. */
+/**
+ * Products by SKU with their candidate rules. One is kept per rule index and catalog, so
+ * carts priced from the same ones find their products ready.
+ */
 export class ProductRulesCache {
   private readonly bySku = new Map<string, ProductRules>();
 
@@ -36,10 +50,25 @@ export class ProductRulesCache {
     if (known) return known;
     const product = this.catalog.get(sku);
     if (!product) return undefined;
-    const entry: ProductRules = { product, ...this.index.rulesFor(product) };
+    const entry: ProductRules = {
+      product,
+      ...this.index.rulesFor(product),
+      taxRateText: product.taxRate.toString(),
+      taxRatio: ratioOf(product.taxRate),
+      priceTexts: [],
+    };
     this.bySku.set(sku, entry);
     return entry;
   }
+}
+
+function ratioOf(rate: Decimal): { numerator: number; scale: number } | undefined {
+  const places = rate.decimalPlaces();
+  const numerator = toMinor(rate, places);
+  const scale = 10 ** places;
+  return Number.isSafeInteger(numerator) && Number.isSafeInteger(scale) && places <= 15
+    ? { numerator, scale }
+    : undefined;
 }
 
 /** Checks the cart lines and finds each product and its candidate rules. */
@@ -77,6 +106,7 @@ export function resolveLines(lines: readonly CartLine[], cache: ProductRulesCach
       lineRules: rules.lineRules,
       thresholds: rules.thresholds,
       shipping: rules.shipping,
+      source: rules,
     });
   });
   if (issues.length > 0) throw new ValidationError('invalid cart', issues);

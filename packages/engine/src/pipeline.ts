@@ -1,11 +1,17 @@
-import { type CartLine, type ProductRulesCache, type ResolvedLine, resolveLines } from './cart-lines';
+import {
+  type CartLine,
+  type ProductRules,
+  type ProductRulesCache,
+  type ResolvedLine,
+  resolveLines,
+} from './cart-lines';
 import type { CompiledRule } from './compile';
 import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
 import { appliedText, type Words } from './explain';
-import { figuresKey, frozen, type LineAmounts, type LineFigures, lineFigures, type UnitPrices } from './line-figures';
-import { Decimal, moneyString, roundMoney, roundToSum, ZERO } from './money';
+import { frozen, type LineAmounts, type LineFigures, lineFigures, type UnitPrices } from './line-figures';
+import { Decimal, minorString, moneyText, plus, roundMoney, roundToSum, timesQty, toMinor, ZERO } from './money';
 import { findNearMisses } from './near-misses';
 import type { AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
@@ -17,7 +23,15 @@ import {
   type ThresholdOutcome,
 } from './rules/cart-level';
 import { chooseUnitPrice } from './rules/price';
-import { applyLineRules, type LineRuleMemo, type LineRuleOutcome } from './stacking';
+import type { UnitRuleFacts } from './rules/unit-discount';
+import {
+  applyJointRules,
+  type DealMemo,
+  type DiscountLine,
+  type LineRuleOutcome,
+  type Lot,
+  priceAlone,
+} from './stacking';
 import { ValidationError } from './validate';
 
 /**
@@ -63,28 +77,63 @@ export function runPricing(request: PricingRequest): PricedCart {
     if (!best || new Decimal(cart.total).lt(best.cart.total)) best = { cart, codes };
   }
   const chosen = best as { cart: PricedCart; codes: readonly string[] };
-  chosen.cart.explanations.coupons = describeCoupons(request, lines, chosen.cart, chosen.codes, words(request.context));
+  chosen.cart.explanations.coupons = describeCoupons(request, lines, chosen.cart, chosen.codes, words(request));
   return chosen.cart;
 }
 
-/** What a session keeps between prices: line-rule outcomes, and rule titles in its currency. */
+/**
+ * What a session keeps between prices: best-deal answers by their inputs, and each product's
+ * line as last priced, by the facts that pricing depended on.
+ */
 export interface SessionMemo {
-  lineRules: LineRuleMemo;
-  titles: Map<CompiledRule, string>;
-  /** Figures of lines untouched cart-wide, by figuresKey. */
-  figures: Map<string, LineFigures>;
+  deals: DealMemo;
+  lines: Map<ProductRules, LineEntry[]>;
 }
 
 export function createSessionMemo(): SessionMemo {
-  return { lineRules: { deals: new Map(), alone: new Map() }, titles: new Map(), figures: new Map() };
+  return { deals: new Map(), lines: new Map() };
 }
 
-function words(context: PricingContext, titles = new Map<CompiledRule, string>()): Words {
-  return { currency: context.currency, convert: (amount) => toCartMoney(context, amount), titles };
+/** Entries kept per product (a line's quantity, or the rules in force, may go back and forth). */
+const ENTRIES_PER_PRODUCT = 4;
+
+/**
+ * One line priced up to the cart-wide steps: its unit prices and, when no mix-and-match rule
+ * is in force on it, the outcome of its line rules. It depends only on the product, the
+ * quantity, the price and line rules in force and the tier counts of the tiered ones (the
+ * customer, currency and stacking are fixed for a session), so a session reuses it while those
+ * are the same.
+ */
+interface LineEntry {
+  readonly qty: number;
+  readonly prices: readonly CompiledRule[];
+  readonly rules: readonly CompiledRule[];
+  /** Units in the cart of each tiered rule among `rules`, in their order. */
+  readonly tiers: readonly number[];
+  readonly base: Decimal;
+  readonly unit: Decimal;
+  readonly subtotal: Decimal;
+  readonly priceRule: CompiledRule | undefined;
+  /** After line rules, for a line priced alone; undefined for one priced with others. */
+  readonly alone: { amount: Decimal; parts: Map<CompiledRule, Decimal> | undefined } | undefined;
+  /** Figures, once worked out for a cart in which nothing cart-wide touched the line. */
+  figures: LineFigures | undefined;
+}
+
+function words(request: PricingRequest): Words {
+  const { context, index } = request;
+  return {
+    currency: context.currency,
+    convert: (amount) => toCartMoney(context, amount),
+    titles: index.titlesIn(context.currency, context.rateText),
+  };
 }
 
 const NO_RULES: readonly CompiledRule[] = [];
+const NO_TIERS: readonly number[] = [];
+const NO_TIER_COUNTS: ReadonlyMap<number, number> = new Map();
 const NO_THRESHOLDS: ThresholdOutcome = { parts: new Map(), total: ZERO, applied: [], shortfalls: [] };
+const NO_JOINT: LineRuleOutcome = { lots: [], approximate: false, searchNodes: 0 };
 
 function priceWithCoupons(
   request: PricingRequest,
@@ -102,63 +151,73 @@ function priceWithCoupons(
     coupons: new Set(codes),
   };
   const conditions = new ConditionCache(facts);
-  const convert = (amount: Decimal) => toCartMoney(context, amount);
-  const say = words(context, request.memo?.titles);
+  const say = words(request);
+  const convert = say.convert;
+  const digits = context.minorDigits;
+  const money = (value: Decimal) => moneyText(value, digits);
 
-  // 2. unit prices
-  const prices = unitPrices(lines, conditions, context);
-  // 3. line rules (only lines with a line rule in force take part)
+  // 2. unit prices, 3. line rules: each line alone where it can be (a session keeps those)
   const lineRulesInForce = lines.map((line) =>
-    line.lineRules.length === 0 ? NO_RULES : line.lineRules.filter((rule) => conditions.inForce(rule)),
+    line.lineRules.length === 0 ? NO_RULES : conditions.inForceOf(line.lineRules),
   );
   const tierCounts = countTierUnits(lines, lineRulesInForce);
-  const lineOutcome = applyLineRules(
-    lines.flatMap((line, position) =>
-      (lineRulesInForce[position] as CompiledRule[]).length === 0
-        ? []
-        : [
-            {
-              index: line.index,
-              product: line.product,
-              qty: line.qty,
-              unitPrice: prices.unit[position] as Decimal,
-              rules: lineRulesInForce[position] as CompiledRule[],
-            },
-          ],
-    ),
-    context.stacking,
-    { tierCounts, convert },
-    request.memo?.lineRules,
+  const unitFacts: UnitRuleFacts = { tierCounts, convert };
+  const entries = lines.map((line, position) =>
+    lineEntry(line, lineRulesInForce[position] as readonly CompiledRule[], conditions, unitFacts, request),
   );
-  const afterLineRules = summariseLots(lines, prices, lineOutcome);
+  const prices: UnitPrices = { base: [], unit: [], subtotal: [], rule: [] };
+  const amounts: Decimal[] = [];
+  const parts: (Map<CompiledRule, Decimal> | undefined)[] = [];
+  const together: DiscountLine[] = [];
+  entries.forEach((entry, position) => {
+    prices.base.push(entry.base);
+    prices.unit.push(entry.unit);
+    prices.subtotal.push(entry.subtotal);
+    prices.rule.push(entry.priceRule);
+    amounts.push(entry.alone?.amount ?? ZERO);
+    parts.push(entry.alone?.parts);
+    if (entry.alone) return;
+    const line = lines[position] as ResolvedLine;
+    together.push({
+      index: line.index,
+      product: line.product,
+      qty: line.qty,
+      unitPrice: entry.unit,
+      rules: entry.rules,
+    });
+  });
+  // 3. lines with a mix-and-match rule in force: priced together, with the best deal
+  const joint =
+    together.length === 0 ? NO_JOINT : applyJointRules(together, context.stacking, unitFacts, request.memo?.deals);
+  addLots(joint.lots, amounts, parts);
+  const afterLineRules: LineAmounts = { amounts, parts };
   // 4. thresholds
   const thresholdRules = uniqueInForce(lines, (line) => line.thresholds, conditions);
   const thresholds =
     thresholdRules.length === 0
       ? NO_THRESHOLDS
-      : applyThresholds(cartLevelLines(lines, afterLineRules.amounts), thresholdRules, convert);
+      : applyThresholds(cartLevelLines(lines, amounts), thresholdRules, convert);
   // 5. rounding, 6. tax (and each line's figures as text)
-  const money = (value: Decimal) => moneyString(value, context.currency);
-  const exact = lines.map((line, position) => {
-    let amount = afterLineRules.amounts[position] as Decimal;
-    for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
-    return amount;
-  });
+  const exact =
+    thresholds.parts.size === 0
+      ? amounts
+      : lines.map((line, position) => {
+          let amount = amounts[position] as Decimal;
+          for (const part of thresholds.parts.get(line.index) ?? []) amount = amount.minus(part.amount);
+          return amount;
+        });
   const totals = roundToSum(exact, context.currency);
-  const cache = request.memo?.figures;
+  const keep = request.memo !== undefined;
   const figures = lines.map((line, position) => {
+    const entry = entries[position] as LineEntry;
     // A line that nothing cart-wide touched (no set, no threshold, nothing to round) has the
-    // same figures whenever its own inputs are the same: a session keeps them.
-    const rules = lineRulesInForce[position] as readonly CompiledRule[];
-    const key =
-      cache &&
+    // same figures whenever its entry is the same: a session keeps them with it.
+    const untouched =
+      keep &&
+      entry.alone !== undefined &&
       !thresholds.parts.has(line.index) &&
-      !rules.some((rule) => rule.kind === 'mixMatch') &&
-      (exact[position] as Decimal).decimalPlaces() <= context.minorDigits
-        ? figuresKey(line, position, prices, rules, tierCounts)
-        : undefined;
-    const known = key === undefined ? undefined : cache?.get(key);
-    if (known) return known;
+      (exact[position] as Decimal).decimalPlaces() <= digits;
+    if (untouched && entry.figures) return entry.figures;
     const computed = lineFigures(
       line,
       position,
@@ -168,46 +227,31 @@ function priceWithCoupons(
       totals[position] as Decimal,
       context,
       say,
-      money,
     );
-    if (key === undefined) return computed;
-    const kept = frozen(computed);
-    cache?.set(key, kept);
-    return kept;
+    if (!untouched) return computed;
+    entry.figures = frozen(computed);
+    return entry.figures;
   });
-  const taxes = figures.map((figure) => figure.tax);
-  const rounded: RoundedLines = {
-    totals,
-    ruleParts: figures.map((figure) => figure.ruleParts),
-  };
+  const ruleParts = figures.map((figure) => figure.ruleParts);
   // 7. shipping
   const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
   const charge = context.shippingPrice ?? ZERO;
   const shipping =
     context.shippingPrice && shippingRules.length > 0
-      ? applyShipping(charge, cartLevelLines(lines, rounded.totals), shippingRules, convert)
+      ? applyShipping(charge, cartLevelLines(lines, totals), shippingRules, convert)
       : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
-  let subtotal = ZERO;
-  let linesTotal = ZERO;
-  let tax = ZERO;
-  lines.forEach((_, position) => {
-    subtotal = subtotal.plus(prices.subtotal[position] as Decimal);
-    linesTotal = linesTotal.plus(rounded.totals[position] as Decimal);
-    tax = tax.plus(taxes[position] as Decimal);
-  });
-  const shippingCharged = charge.minus(shippingDiscount);
-  const total = linesTotal.plus(context.taxIncluded ? ZERO : tax).plus(shippingCharged);
+  const sums = cartSums(prices.subtotal, totals, figures, charge, shippingDiscount, context);
 
-  const applied = appliedRules(lines, prices, rounded, shipping, shippingDiscount, say, money);
+  const applied = appliedRules(lines, prices, ruleParts, shipping, shippingDiscount, say, money);
   const nearMisses = findNearMisses({
     lines,
     conditions,
     enteredCoupons: context.coupons,
     tierCounts,
     lineRulesInForce,
-    lineOutcome,
+    lineOutcome: joint,
     thresholds,
     shipping,
     words: say,
@@ -222,44 +266,132 @@ function priceWithCoupons(
       else missesByLine.set(index, [miss]);
     }
   }
-  const pricedLines: PricedLine[] = lines.map((line, position) => {
-    const figure = figures[position] as LineFigures;
-    return {
-      sku: line.sku,
-      qty: line.qty,
-      basePrice: figure.texts.base,
-      unitPrice: figure.texts.unit,
-      ...(figure.adjustment ? { adjustment: figure.adjustment } : {}),
-      subtotal: figure.texts.subtotal,
-      discounts: figure.discounts,
-      discount: figure.texts.discount,
-      total: figure.texts.total,
-      taxRate: figure.texts.taxRate,
-      tax: figure.texts.tax,
-      nearMisses: missesByLine.get(line.index) ?? [],
-    };
-  });
+  const pricedLines: PricedLine[] = lines.map((line, position) =>
+    pricedLine(line, figures[position] as LineFigures, missesByLine.get(line.index) ?? []),
+  );
   return {
     currency: context.currency,
     baseCurrency: context.baseCurrency,
-    rate: context.rate.toString(),
+    rate: context.rateText,
     at: request.at,
     timeZone: context.timeZone,
     taxIncluded: context.taxIncluded,
     stacking: context.stacking,
     lines: pricedLines,
-    subtotal: money(subtotal),
-    discount: money(subtotal.minus(linesTotal)),
-    tax: money(tax),
-    shippingCharge: money(charge),
-    shippingDiscount: money(shippingDiscount),
-    shipping: money(shippingCharged),
-    total: money(total),
+    subtotal: sums.subtotal,
+    discount: sums.discount,
+    tax: sums.tax,
+    shippingCharge: sums.shippingCharge,
+    shippingDiscount: sums.shippingDiscount,
+    shipping: sums.shipping,
+    total: sums.total,
     rulesUsed: applied.map((rule) => rule.ruleId),
-    approximate: lineOutcome.approximate,
+    approximate: joint.approximate,
     validUntil: nextChangeOf(lines, request),
     explanations: { applied, nearMisses, coupons: [] },
   };
+}
+
+/** The line's entry: the session's, when it was priced from the same facts, or a new one. */
+function lineEntry(
+  line: ResolvedLine,
+  rules: readonly CompiledRule[],
+  conditions: ConditionCache,
+  facts: UnitRuleFacts,
+  request: PricingRequest,
+): LineEntry {
+  const prices = line.prices.length === 0 ? NO_RULES : conditions.inForceOf(line.prices);
+  const kept = request.memo?.lines;
+  const known = kept?.get(line.source);
+  if (known) {
+    for (const entry of known) {
+      if (entry.qty === line.qty && sameRules(entry.prices, prices) && sameRules(entry.rules, rules)) {
+        if (sameTiers(entry, facts.tierCounts)) return entry;
+      }
+    }
+  }
+  const entry = priceLine(line, prices, rules, conditions, facts, request.context);
+  if (kept) {
+    const list = known ?? [];
+    if (list.length >= ENTRIES_PER_PRODUCT) list.pop();
+    list.unshift(entry);
+    if (!known) kept.set(line.source, list);
+  }
+  return entry;
+}
+
+function sameRules(a: readonly CompiledRule[], b: readonly CompiledRule[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let at = 0; at < a.length; at += 1) if (a[at] !== b[at]) return false;
+  return true;
+}
+
+function sameTiers(entry: LineEntry, tierCounts: ReadonlyMap<number, number>): boolean {
+  let at = 0;
+  for (const rule of entry.rules) {
+    if (rule.kind !== 'tiered') continue;
+    if (entry.tiers[at] !== (tierCounts.get(rule.ordinal) ?? 0)) return false;
+    at += 1;
+  }
+  return true;
+}
+
+/** Steps 2 and 3 for one line: unit prices, then its line rules when it can be priced alone. */
+function priceLine(
+  line: ResolvedLine,
+  prices: readonly CompiledRule[],
+  rules: readonly CompiledRule[],
+  conditions: ConditionCache,
+  facts: UnitRuleFacts,
+  context: PricingContext,
+): LineEntry {
+  const base = toCartMoney(context, line.product.price);
+  const choice = prices.length > 0 ? chooseUnitPrice(line.product, prices, conditions) : undefined;
+  const unit = choice?.rule ? toCartMoney(context, choice.price) : base;
+  const subtotal = timesQty(unit, line.qty);
+  let tiers = NO_TIERS;
+  let alone: LineEntry['alone'];
+  if (rules.length === 0) alone = { amount: subtotal, parts: undefined };
+  else if (!rules.some((rule) => rule.kind === 'mixMatch')) {
+    const outcome = priceAlone(rules, unit, context.stacking, facts);
+    let parts: Map<CompiledRule, Decimal> | undefined;
+    for (const part of outcome.discounts) {
+      parts ??= new Map();
+      parts.set(part.rule, plus(parts.get(part.rule) ?? ZERO, timesQty(part.amount, line.qty)));
+    }
+    alone = { amount: timesQty(outcome.price, line.qty), parts };
+  }
+  if (rules.some((rule) => rule.kind === 'tiered')) {
+    tiers = rules.flatMap((rule) => (rule.kind === 'tiered' ? [facts.tierCounts.get(rule.ordinal) ?? 0] : []));
+  }
+  return {
+    qty: line.qty,
+    prices,
+    rules,
+    tiers,
+    base,
+    unit,
+    subtotal,
+    priceRule: choice?.rule,
+    alone,
+    figures: undefined,
+  };
+}
+
+/** Lots of lines priced together, added into those lines' amounts and rule parts. */
+function addLots(lots: readonly Lot[], amounts: Decimal[], parts: (Map<CompiledRule, Decimal> | undefined)[]): void {
+  // Lines priced together start from nothing: their amount is the sum of their lots.
+  for (const lot of lots) amounts[lot.line] = ZERO;
+  for (const lot of lots) {
+    amounts[lot.line] = (amounts[lot.line] as Decimal).plus(lot.price.times(lot.qty));
+    if (lot.discounts.length === 0) continue;
+    const lineParts = parts[lot.line] ?? new Map<CompiledRule, Decimal>();
+    parts[lot.line] = lineParts;
+    for (const part of lot.discounts) {
+      lineParts.set(part.rule, (lineParts.get(part.rule) ?? ZERO).plus(part.amount.times(lot.qty)));
+    }
+  }
 }
 
 /** Lines as cart-level rules see them: product and amount so far. */
@@ -271,56 +403,127 @@ function cartLevelLines(lines: readonly ResolvedLine[], amounts: readonly Decima
   }));
 }
 
-/** Step 2: the unit price of each line, in base currency and as the cart shows it. */
-function unitPrices(lines: readonly ResolvedLine[], conditions: ConditionCache, context: PricingContext): UnitPrices {
-  const result: UnitPrices = { base: [], unit: [], subtotal: [], rule: [] };
-  for (const line of lines) {
-    const base = toCartMoney(context, line.product.price);
-    const choice = line.prices.length > 0 ? chooseUnitPrice(line.product, line.prices, conditions) : undefined;
-    const unit = choice?.rule ? toCartMoney(context, choice.price) : base;
-    result.base.push(base);
-    result.unit.push(unit);
-    result.subtotal.push(unit.times(line.qty));
-    result.rule.push(choice?.rule);
-  }
-  return result;
-}
-
 /** Eligible units in the cart per tiered rule in force. */
 function countTierUnits(
   lines: readonly ResolvedLine[],
   inForce: readonly (readonly CompiledRule[])[],
-): Map<number, number> {
-  const counts = new Map<number, number>();
+): ReadonlyMap<number, number> {
+  let counts: Map<number, number> | undefined;
   lines.forEach((line, position) => {
     for (const rule of inForce[position] as CompiledRule[]) {
-      if (rule.kind === 'tiered') counts.set(rule.ordinal, (counts.get(rule.ordinal) ?? 0) + line.qty);
+      if (rule.kind !== 'tiered') continue;
+      counts ??= new Map();
+      counts.set(rule.ordinal, (counts.get(rule.ordinal) ?? 0) + line.qty);
     }
   });
-  return counts;
+  return counts ?? NO_TIER_COUNTS;
 }
 
-/** Amounts after line rules: the lots of lines that took part, the subtotal of the others. */
-function summariseLots(lines: readonly ResolvedLine[], prices: UnitPrices, outcome: LineRuleOutcome): LineAmounts {
-  const position = new Map(lines.map((line, at) => [line.index, at]));
-  const amounts = prices.subtotal.slice();
-  const parts: (Map<CompiledRule, Decimal> | undefined)[] = lines.map(() => undefined);
-  const touched = new Set<number>();
-  for (const lot of outcome.lots) {
-    const at = position.get(lot.line) as number;
-    if (!touched.has(at)) {
-      touched.add(at);
-      amounts[at] = ZERO;
-    }
-    amounts[at] = (amounts[at] as Decimal).plus(lot.price.times(lot.qty));
-    if (lot.discounts.length === 0) continue;
-    const lineParts = parts[at] ?? new Map<CompiledRule, Decimal>();
-    parts[at] = lineParts;
-    for (const part of lot.discounts) {
-      lineParts.set(part.rule, (lineParts.get(part.rule) ?? ZERO).plus(part.amount.times(lot.qty)));
-    }
+/** The cart's totals as text. */
+interface CartSums {
+  subtotal: string;
+  discount: string;
+  tax: string;
+  shippingCharge: string;
+  shippingDiscount: string;
+  shipping: string;
+  total: string;
+}
+
+/**
+ * Step 8: the cart's sums. Every amount here is whole minor units, so they are added as plain
+ * numbers (exact while they stay within 2^53 minor units); beyond that, in decimals.
+ */
+function cartSums(
+  subtotals: readonly Decimal[],
+  totals: readonly Decimal[],
+  figures: readonly LineFigures[],
+  charge: Decimal,
+  shippingDiscount: Decimal,
+  context: PricingContext,
+): CartSums {
+  const digits = context.minorDigits;
+  let subtotal = 0;
+  let linesTotal = 0;
+  let tax = 0;
+  // Every partial sum is within this, so every addition is exact when it is safe.
+  let magnitude = 0;
+  for (let position = 0; position < totals.length; position += 1) {
+    const lineSubtotal = toMinor(subtotals[position] as Decimal, digits);
+    const lineTotal = toMinor(totals[position] as Decimal, digits);
+    const lineTax = toMinor((figures[position] as LineFigures).tax, digits);
+    subtotal += lineSubtotal;
+    linesTotal += lineTotal;
+    tax += lineTax;
+    magnitude += Math.abs(lineSubtotal) + Math.abs(lineTotal) + Math.abs(lineTax);
   }
-  return { amounts, parts };
+  const chargeMinor = toMinor(charge, digits);
+  const discountMinor = toMinor(shippingDiscount, digits);
+  magnitude += Math.abs(chargeMinor) + Math.abs(discountMinor);
+  if (Number.isSafeInteger(magnitude)) {
+    const shipping = chargeMinor - discountMinor;
+    return {
+      subtotal: minorString(subtotal, digits),
+      discount: minorString(subtotal - linesTotal, digits),
+      tax: minorString(tax, digits),
+      shippingCharge: minorString(chargeMinor, digits),
+      shippingDiscount: minorString(discountMinor, digits),
+      shipping: minorString(shipping, digits),
+      total: minorString(linesTotal + (context.taxIncluded ? 0 : tax) + shipping, digits),
+    };
+  }
+  let subtotalExact = ZERO;
+  let linesExact = ZERO;
+  let taxExact = ZERO;
+  for (let position = 0; position < totals.length; position += 1) {
+    subtotalExact = subtotalExact.plus(subtotals[position] as Decimal);
+    linesExact = linesExact.plus(totals[position] as Decimal);
+    taxExact = taxExact.plus((figures[position] as LineFigures).tax);
+  }
+  const shipping = charge.minus(shippingDiscount);
+  const money = (value: Decimal) => moneyText(value, digits);
+  return {
+    subtotal: money(subtotalExact),
+    discount: money(subtotalExact.minus(linesExact)),
+    tax: money(taxExact),
+    shippingCharge: money(charge),
+    shippingDiscount: money(shippingDiscount),
+    shipping: money(shipping),
+    total: money(linesExact.plus(context.taxIncluded ? ZERO : taxExact).plus(shipping)),
+  };
+}
+
+function pricedLine(line: ResolvedLine, figure: LineFigures, nearMisses: NearMiss[]): PricedLine {
+  const texts = figure.texts;
+  // Two literals rather than a spread: the same key order, without a copy per line.
+  return figure.adjustment
+    ? {
+        sku: line.sku,
+        qty: line.qty,
+        basePrice: texts.base,
+        unitPrice: texts.unit,
+        adjustment: figure.adjustment,
+        subtotal: texts.subtotal,
+        discounts: figure.discounts,
+        discount: texts.discount,
+        total: texts.total,
+        taxRate: texts.taxRate,
+        tax: texts.tax,
+        nearMisses,
+      }
+    : {
+        sku: line.sku,
+        qty: line.qty,
+        basePrice: texts.base,
+        unitPrice: texts.unit,
+        subtotal: texts.subtotal,
+        discounts: figure.discounts,
+        discount: texts.discount,
+        total: texts.total,
+        taxRate: texts.taxRate,
+        tax: texts.tax,
+        nearMisses,
+      };
 }
 
 function uniqueInForce(
@@ -328,24 +531,21 @@ function uniqueInForce(
   pick: (line: ResolvedLine) => readonly CompiledRule[],
   conditions: ConditionCache,
 ): CompiledRule[] {
-  const found = new Map<number, CompiledRule>();
+  let found: Map<number, CompiledRule> | undefined;
   for (const line of lines) {
-    for (const rule of pick(line))
-      if (!found.has(rule.ordinal) && conditions.inForce(rule)) found.set(rule.ordinal, rule);
+    for (const rule of pick(line)) {
+      if (found?.has(rule.ordinal) || !conditions.inForce(rule)) continue;
+      found ??= new Map();
+      found.set(rule.ordinal, rule);
+    }
   }
-  return [...found.values()].sort((a, b) => a.ordinal - b.ordinal);
-}
-
-interface RoundedLines {
-  totals: Decimal[];
-  /** Per line: each rule's rounded part (for the cart summary). */
-  ruleParts: ReadonlyMap<CompiledRule, Decimal>[];
+  return found ? [...found.values()].sort((a, b) => a.ordinal - b.ordinal) : [];
 }
 
 function appliedRules(
   lines: readonly ResolvedLine[],
   prices: UnitPrices,
-  rounded: RoundedLines,
+  ruleParts: readonly ReadonlyMap<CompiledRule, Decimal>[],
   shipping: ShippingOutcome,
   shippingDiscount: Decimal,
   say: Words,
@@ -353,10 +553,13 @@ function appliedRules(
 ): AppliedRule[] {
   const byRule = new Map<CompiledRule, { amount: Decimal; lines: number[] }>();
   const add = (rule: CompiledRule, amount: Decimal, line?: number) => {
-    const entry = byRule.get(rule) ?? { amount: ZERO, lines: [] };
+    let entry = byRule.get(rule);
+    if (!entry) {
+      entry = { amount: ZERO, lines: [] };
+      byRule.set(rule, entry);
+    }
     entry.amount = entry.amount.plus(amount);
     if (line !== undefined && !entry.lines.includes(line)) entry.lines.push(line);
-    byRule.set(rule, entry);
   };
   lines.forEach((line, position) => {
     const rule = prices.rule[position];
@@ -364,7 +567,7 @@ function appliedRules(
       const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
       if (!saved.isZero()) add(rule, saved, line.index);
     }
-    for (const [partRule, amount] of rounded.ruleParts[position] as ReadonlyMap<CompiledRule, Decimal>) {
+    for (const [partRule, amount] of ruleParts[position] as ReadonlyMap<CompiledRule, Decimal>) {
       if (!amount.isZero()) add(partRule, amount, line.index);
     }
   });
@@ -378,25 +581,26 @@ function appliedRules(
       add(part.rule, parts[at] as Decimal);
     });
   }
+  if (byRule.size === 0) return [];
   return [...byRule.entries()]
     .sort((a, b) => a[0].ordinal - b[0].ordinal)
-    .map(([rule, entry]) => ({
-      ruleId: rule.id,
-      kind: rule.kind,
-      ...(rule.name ? { name: rule.name } : {}),
-      amount: money(entry.amount),
-      text: appliedText(rule, say, entry.amount),
-      lines: entry.lines,
-    }));
+    .map(([rule, entry]) => {
+      const amount = money(entry.amount);
+      const text = appliedText(rule, say, entry.amount);
+      return rule.name
+        ? { ruleId: rule.id, kind: rule.kind, name: rule.name, amount, text, lines: entry.lines }
+        : { ruleId: rule.id, kind: rule.kind, amount, text, lines: entry.lines };
+    });
 }
 
 /** The first change after `at` of any rule that can concern this cart. */
 function nextChangeOf(lines: readonly ResolvedLine[], request: PricingRequest): number | null {
   let next: number | null = null;
-  const seen = new Set<number>();
+  let seen: Set<number> | undefined;
   for (const line of lines) {
     for (const rule of line.all) {
-      if (rule.schedule.always || seen.has(rule.ordinal)) continue;
+      if (rule.schedule.always || seen?.has(rule.ordinal)) continue;
+      seen ??= new Set();
       seen.add(rule.ordinal);
       const change = rule.schedule.nextChange(request.at, request.index.zones, request.context.timeZone);
       if (change !== null && (next === null || change < next)) next = change;
