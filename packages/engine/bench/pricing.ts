@@ -113,8 +113,9 @@ console.log(
 const index = indexRules(benchRules(store, 1_000, AT));
 const before = cart.slice(0, 29);
 const scans = benchCart(store, 2_600, 99).filter((line) => !before.some((known) => known.sku === line.sku));
-// Products parsed and their rule candidates found once, as a long-lived catalog and index have them.
-for (const line of scans) index.rulesFor(catalog.get(line.sku) as NonNullable<ReturnType<Catalog['get']>>);
+// Each scanned product priced once before, as a server's or terminal's catalog and index have
+// met it: parsed, its rule candidates found, its rules' windows learnt. The session has not.
+for (const line of scans) priceCart({ ...OPTIONS, at: AT, lines: [line], products: catalog, rules: index });
 const full = measure(() => priceCart({ ...OPTIONS, at: AT, lines: cart, products: catalog, rules: index }), 2_000);
 const session = new PricingSession({ ...OPTIONS, products: catalog, rules: index });
 session.price(AT, before);

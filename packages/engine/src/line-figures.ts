@@ -2,7 +2,18 @@ import type { ResolvedLine } from './cart-lines';
 import type { CompiledRule } from './compile';
 import type { PricingContext } from './context';
 import { appliedText, title, type Words } from './explain';
-import { compare, Decimal, minorString, moneyText, plus, roundedRatio, roundToSum, toMinor, ZERO } from './money';
+import {
+  compare,
+  Decimal,
+  fromMinor,
+  minorString,
+  moneyText,
+  plus,
+  roundedRatio,
+  roundToSum,
+  toMinor,
+  ZERO,
+} from './money';
 import type { AppliedDiscount, PriceAdjustment } from './result';
 import type { ThresholdOutcome } from './rules/cart-level';
 
@@ -31,10 +42,11 @@ const NO_PARTS: ReadonlyMap<CompiledRule, Decimal> = new Map();
 
 /** One line's figures once its total is rounded: discount parts, tax, and the texts of it all. */
 export interface LineFigures {
-  /** Each rule's rounded part, adding up to subtotal − total. */
+  /** Each rule's rounded part, adding up to subtotal − total (the non-zero `ruleParts`, in their order). */
   discounts: AppliedDiscount[];
   ruleParts: ReadonlyMap<CompiledRule, Decimal>;
-  tax: Decimal;
+  /** The line's tax (see `taxAmount`). */
+  tax: LineTax;
   adjustment: PriceAdjustment | undefined;
   texts: {
     base: string;
@@ -86,7 +98,7 @@ export function lineFigures(
     });
     ruleParts = byRule;
   }
-  const { tax, text: taxText } = lineTax(line, total, context);
+  const tax = lineTax(line, total, context);
   const zero = moneyText(ZERO, digits);
   const unitText = unit === line.product.price ? productPriceText(line, digits) : moneyText(unit, digits);
   const subtotalText = subtotal === unit ? unitText : moneyText(subtotal, digits);
@@ -103,7 +115,7 @@ export function lineFigures(
       subtotal: subtotalText,
       discount: discounted ? moneyText(subtotal.minus(total), digits) : zero,
       total: discounted ? moneyText(total, digits) : subtotalText,
-      tax: taxText,
+      tax: tax.text,
       taxRate: line.source.taxRateText,
     },
   };
@@ -134,26 +146,36 @@ export function frozen(figures: LineFigures): LineFigures {
   Object.freeze(figures.discounts);
   if (figures.adjustment) Object.freeze(figures.adjustment);
   Object.freeze(figures.texts);
+  Object.freeze(figures.tax);
   return Object.freeze(figures);
 }
 
+/** A line's tax: in whole minor units when a number holds it exactly, else as a decimal. */
+export interface LineTax {
+  minor: number;
+  exact: Decimal | undefined;
+  text: string;
+}
+
+/** The tax as a decimal. */
+export function taxAmount(tax: LineTax, digits: number): Decimal {
+  return tax.exact ?? fromMinor(tax.minor, digits);
+}
+
 /** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
-export function lineTax(line: ResolvedLine, amount: Decimal, context: PricingContext): { tax: Decimal; text: string } {
+export function lineTax(line: ResolvedLine, amount: Decimal, context: PricingContext): LineTax {
   const digits = context.minorDigits;
   const rate = line.product.taxRate;
-  if (rate.isZero() || amount.isZero()) return { tax: ZERO, text: moneyText(ZERO, digits) };
+  if (rate.isZero() || amount.isZero()) return { minor: 0, exact: undefined, text: moneyText(ZERO, digits) };
   // In minor units as numbers when exact: amount × n / 10^k, or amount × n / (10^k + n) included.
   const ratio = line.source.taxRatio;
   const minor = ratio ? toMinor(amount, digits) : Number.NaN;
   if (ratio && !Number.isNaN(minor)) {
     const denominator = context.taxIncluded ? ratio.scale + ratio.numerator : ratio.scale;
     const rounded = roundedRatio(minor, ratio.numerator, denominator);
-    if (!Number.isNaN(rounded)) {
-      const text = minorString(rounded, digits);
-      return { tax: rounded === 0 ? ZERO : new Decimal(text), text };
-    }
+    if (!Number.isNaN(rounded)) return { minor: rounded, exact: undefined, text: minorString(rounded, digits) };
   }
   const exact = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
   const tax = exact.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
-  return { tax, text: tax.isZero() ? moneyText(ZERO, digits) : moneyText(tax, digits) };
+  return { minor: toMinor(tax, digits), exact: tax, text: moneyText(tax, digits) };
 }

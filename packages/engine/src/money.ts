@@ -234,6 +234,8 @@ export function parseMoney(money: Money): Decimal {
  */
 export function roundToSum(parts: readonly Decimal[], currency: string, target?: Decimal): Decimal[] {
   const digits = minorUnits(currency);
+  // One part and a target: the part is the target.
+  if (parts.length === 1 && target !== undefined) return [target];
   let onGrid = true;
   for (const part of parts) {
     if (part.decimalPlaces() > digits) {
@@ -243,31 +245,35 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   }
   // Every part already whole minor units (most carts): nothing to round.
   if (onGrid && target === undefined) return parts.slice();
-  let rawSum = ZERO;
-  for (const part of parts) rawSum = rawSum.plus(part);
+  const rawSum = sumOf(parts, digits);
   if (onGrid && rawSum.eq(target as Decimal)) return parts.slice();
-  if (parts.length === 1 && target !== undefined) return [target];
   // The target from the sum of the unsettled parts: settling each part first could move a sum
   // that is exactly on a half (218.265) to just below it.
   const goal = target ?? roundMoney(settle(rawSum), currency);
   const unit = MINOR_UNIT[digits] ?? new Decimal(1).dividedBy(10 ** digits);
   const result: Decimal[] = new Array(parts.length);
   const fractional: { remainder: Decimal; index: number }[] = [];
-  let floorSum = ZERO;
+  // The floors are whole minor units: added as numbers while that is exact.
+  let floorMinor = 0;
   parts.forEach((raw, index) => {
     const part = settle(raw);
-    if (part.decimalPlaces() <= digits) {
-      result[index] = part;
-      floorSum = floorSum.plus(part);
-      return;
+    let floor = part;
+    if (part.decimalPlaces() > digits) {
+      floor = part.toDecimalPlaces(digits, Decimal.ROUND_FLOOR);
+      fractional.push({ remainder: part.minus(floor), index });
     }
-    const floor = part.toDecimalPlaces(digits, Decimal.ROUND_FLOOR);
     result[index] = floor;
-    floorSum = floorSum.plus(floor);
-    fractional.push({ remainder: part.minus(floor), index });
+    floorMinor += toMinor(floor, digits);
   });
-  let missing = goal.minus(floorSum).dividedBy(unit).toNumber();
-  fractional.sort((a, b) => b.remainder.comparedTo(a.remainder) || a.index - b.index);
+  const goalMinor = toMinor(goal, digits);
+  let missing =
+    Number.isSafeInteger(floorMinor) && Number.isSafeInteger(goalMinor - floorMinor)
+      ? goalMinor - floorMinor
+      : goal
+          .minus(result.reduce((sum, floor) => sum.plus(floor), ZERO))
+          .dividedBy(unit)
+          .toNumber();
+  fractional.sort((a, b) => compare(b.remainder, a.remainder) || a.index - b.index);
   // Largest remainders first; a caller's target beyond the rounded sum goes round all parts.
   const order = [...fractional.map((entry) => entry.index), ...parts.keys()];
   for (let k = 0; missing > 0 && order.length > 0; k = (k + 1) % order.length) {
@@ -290,6 +296,37 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
     if (!took) throw new RangeError('cannot reach a negative target with non-negative parts');
   }
   return result;
+}
+
+/**
+ * The parts added up as decimal.js adds them one after the other. When no partial sum can
+ * need more digits than the precision, every addition is exact and the order is free: the
+ * parts that are whole minor units are then added as numbers, the others as decimals.
+ */
+function sumOf(parts: readonly Decimal[], digits: number): Decimal {
+  let places = 0;
+  let top = 0;
+  for (const part of parts) {
+    places = Math.max(places, part.decimalPlaces());
+    if (!part.isZero()) top = Math.max(top, part.e + 1);
+  }
+  const wholeDigits = top + Math.ceil(Math.log10(parts.length + 1));
+  if (wholeDigits + places < 50) {
+    let minor = 0;
+    let rest: Decimal | undefined;
+    for (const part of parts) {
+      const value = part.decimalPlaces() <= digits ? toMinor(part, digits) : Number.NaN;
+      if (Number.isNaN(value)) rest = rest ? rest.plus(part) : part;
+      else minor += value;
+    }
+    if (Number.isSafeInteger(minor)) {
+      const whole = fromMinor(minor, digits);
+      return rest ? rest.plus(whole) : whole;
+    }
+  }
+  let sum = ZERO;
+  for (const part of parts) sum = sum.plus(part);
+  return sum;
 }
 
 /**

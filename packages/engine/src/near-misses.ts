@@ -43,12 +43,10 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
       else linesOf.set(rule, [line.index]);
     }
   });
-  const base = (rule: CompiledRule, lines: number[]) => ({
-    ruleId: rule.id,
-    kind: rule.kind,
-    ...(rule.name ? { name: rule.name } : {}),
-    lines,
-  });
+  const base = (rule: CompiledRule, lines: number[]) =>
+    rule.name
+      ? { ruleId: rule.id, kind: rule.kind, name: rule.name, lines }
+      : { ruleId: rule.id, kind: rule.kind, lines };
   const rules = [...linesOf.keys()].sort((a, b) => a.ordinal - b.ordinal);
   for (const rule of rules) {
     const lines = linesOf.get(rule) as number[];
@@ -57,10 +55,7 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
       const reason = unmet[0];
       if (reason === 'segment') {
         misses.push({ ...base(rule, lines), reason: 'segment', text: segmentText(rule, say) });
-      } else if (
-        reason === 'coupon' &&
-        ![...(rule.coupons ?? [])].some((code) => facts.enteredCoupons.includes(code))
-      ) {
+      } else if (reason === 'coupon' && !facts.enteredCoupons.some((code) => rule.coupons?.has(code))) {
         misses.push({ ...base(rule, lines), reason: 'coupon', text: couponText(rule, say) });
       } else if (reason === 'window') {
         const at = facts.conditions.facts.at;

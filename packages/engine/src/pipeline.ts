@@ -10,15 +10,16 @@ import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
 import { appliedText, type Words } from './explain';
-import { frozen, type LineAmounts, type LineFigures, lineFigures, type UnitPrices } from './line-figures';
+import { frozen, type LineAmounts, type LineFigures, lineFigures, taxAmount, type UnitPrices } from './line-figures';
 import { Decimal, minorString, moneyText, plus, roundMoney, roundToSum, timesQty, toMinor, ZERO } from './money';
 import { findNearMisses } from './near-misses';
-import type { AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
+import type { AppliedDiscount, AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
 import {
   applyShipping,
   applyThresholds,
   type CartLevelLine,
+  type CartLevelRule,
   type ShippingOutcome,
   type ThresholdOutcome,
 } from './rules/cart-level';
@@ -192,11 +193,8 @@ function priceWithCoupons(
   addLots(joint.lots, amounts, parts);
   const afterLineRules: LineAmounts = { amounts, parts };
   // 4. thresholds
-  const thresholdRules = uniqueInForce(lines, (line) => line.thresholds, conditions);
-  const thresholds =
-    thresholdRules.length === 0
-      ? NO_THRESHOLDS
-      : applyThresholds(cartLevelLines(lines, amounts), thresholdRules, convert);
+  const thresholdRules = cartLevelRules(lines, (line) => line.thresholds, amounts, conditions);
+  const thresholds = thresholdRules.length === 0 ? NO_THRESHOLDS : applyThresholds(thresholdRules, convert);
   // 5. rounding, 6. tax (and each line's figures as text)
   const exact =
     thresholds.parts.size === 0
@@ -232,19 +230,18 @@ function priceWithCoupons(
     entry.figures = frozen(computed);
     return entry.figures;
   });
-  const ruleParts = figures.map((figure) => figure.ruleParts);
   // 7. shipping
-  const shippingRules = uniqueInForce(lines, (line) => line.shipping, conditions);
   const charge = context.shippingPrice ?? ZERO;
+  const shippingRules = context.shippingPrice ? cartLevelRules(lines, (line) => line.shipping, totals, conditions) : [];
   const shipping =
-    context.shippingPrice && shippingRules.length > 0
-      ? applyShipping(charge, cartLevelLines(lines, totals), shippingRules, convert)
+    shippingRules.length > 0
+      ? applyShipping(charge, shippingRules, convert)
       : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
   const sums = cartSums(prices.subtotal, totals, figures, charge, shippingDiscount, context);
 
-  const applied = appliedRules(lines, prices, ruleParts, shipping, shippingDiscount, say, money);
+  const applied = appliedRules(lines, prices, figures, shipping, shippingDiscount, say, money);
   const nearMisses = findNearMisses({
     lines,
     conditions,
@@ -394,15 +391,6 @@ function addLots(lots: readonly Lot[], amounts: Decimal[], parts: (Map<CompiledR
   }
 }
 
-/** Lines as cart-level rules see them: product and amount so far. */
-function cartLevelLines(lines: readonly ResolvedLine[], amounts: readonly Decimal[]): CartLevelLine[] {
-  return lines.map((line, position) => ({
-    index: line.index,
-    product: line.product,
-    amount: amounts[position] as Decimal,
-  }));
-}
-
 /** Eligible units in the cart per tiered rule in force. */
 function countTierUnits(
   lines: readonly ResolvedLine[],
@@ -451,7 +439,7 @@ function cartSums(
   for (let position = 0; position < totals.length; position += 1) {
     const lineSubtotal = toMinor(subtotals[position] as Decimal, digits);
     const lineTotal = toMinor(totals[position] as Decimal, digits);
-    const lineTax = toMinor((figures[position] as LineFigures).tax, digits);
+    const lineTax = (figures[position] as LineFigures).tax.minor;
     subtotal += lineSubtotal;
     linesTotal += lineTotal;
     tax += lineTax;
@@ -478,7 +466,7 @@ function cartSums(
   for (let position = 0; position < totals.length; position += 1) {
     subtotalExact = subtotalExact.plus(subtotals[position] as Decimal);
     linesExact = linesExact.plus(totals[position] as Decimal);
-    taxExact = taxExact.plus((figures[position] as LineFigures).tax);
+    taxExact = taxExact.plus(taxAmount((figures[position] as LineFigures).tax, digits));
   }
   const shipping = charge.minus(shippingDiscount);
   const money = (value: Decimal) => moneyText(value, digits);
@@ -526,39 +514,59 @@ function pricedLine(line: ResolvedLine, figure: LineFigures, nearMisses: NearMis
       };
 }
 
-function uniqueInForce(
+/**
+ * Cart-level rules in force (thresholds or shipping) in rule order, each with the lines it
+ * applies to and their amounts so far: the lines whose candidates name it.
+ */
+function cartLevelRules(
   lines: readonly ResolvedLine[],
   pick: (line: ResolvedLine) => readonly CompiledRule[],
+  amounts: readonly Decimal[],
   conditions: ConditionCache,
-): CompiledRule[] {
-  let found: Map<number, CompiledRule> | undefined;
-  for (const line of lines) {
+): CartLevelRule[] {
+  let found: Map<number, { rule: CompiledRule; lines: CartLevelLine[] }> | undefined;
+  lines.forEach((line, position) => {
     for (const rule of pick(line)) {
-      if (found?.has(rule.ordinal) || !conditions.inForce(rule)) continue;
-      found ??= new Map();
-      found.set(rule.ordinal, rule);
+      let entry = found?.get(rule.ordinal);
+      if (!entry) {
+        if (!conditions.inForce(rule)) continue;
+        entry = { rule, lines: [] };
+        found ??= new Map();
+        found.set(rule.ordinal, entry);
+      }
+      entry.lines.push({ index: line.index, amount: amounts[position] as Decimal });
     }
-  }
-  return found ? [...found.values()].sort((a, b) => a.ordinal - b.ordinal) : [];
+  });
+  return found ? [...found.values()].sort((a, b) => a.rule.ordinal - b.rule.ordinal) : [];
+}
+
+interface RuleTotal {
+  amount: Decimal;
+  lines: number[];
+  /** How many amounts were added up. */
+  count: number;
+  /** The line's discount, when the rule's whole amount is one line's discount (same words). */
+  discount: AppliedDiscount | undefined;
 }
 
 function appliedRules(
   lines: readonly ResolvedLine[],
   prices: UnitPrices,
-  ruleParts: readonly ReadonlyMap<CompiledRule, Decimal>[],
+  figures: readonly LineFigures[],
   shipping: ShippingOutcome,
   shippingDiscount: Decimal,
   say: Words,
   money: (value: Decimal) => string,
 ): AppliedRule[] {
-  const byRule = new Map<CompiledRule, { amount: Decimal; lines: number[] }>();
-  const add = (rule: CompiledRule, amount: Decimal, line?: number) => {
-    let entry = byRule.get(rule);
+  const byRule = new Map<CompiledRule, RuleTotal>();
+  const add = (rule: CompiledRule, amount: Decimal, line?: number, discount?: AppliedDiscount) => {
+    const entry = byRule.get(rule);
     if (!entry) {
-      entry = { amount: ZERO, lines: [] };
-      byRule.set(rule, entry);
+      byRule.set(rule, { amount: plus(ZERO, amount), lines: line === undefined ? [] : [line], count: 1, discount });
+      return;
     }
     entry.amount = entry.amount.plus(amount);
+    entry.count += 1;
     if (line !== undefined && !entry.lines.includes(line)) entry.lines.push(line);
   };
   lines.forEach((line, position) => {
@@ -567,8 +575,13 @@ function appliedRules(
       const saved = (prices.base[position] as Decimal).minus(prices.unit[position] as Decimal).times(line.qty);
       if (!saved.isZero()) add(rule, saved, line.index);
     }
-    for (const [partRule, amount] of ruleParts[position] as ReadonlyMap<CompiledRule, Decimal>) {
-      if (!amount.isZero()) add(partRule, amount, line.index);
+    const figure = figures[position] as LineFigures;
+    // The line's discounts are its non-zero rule parts, in the same order.
+    let said = 0;
+    for (const [partRule, amount] of figure.ruleParts) {
+      if (amount.isZero()) continue;
+      add(partRule, amount, line.index, figure.discounts[said]);
+      said += 1;
     }
   });
   if (!shippingDiscount.isZero()) {
@@ -585,8 +598,9 @@ function appliedRules(
   return [...byRule.entries()]
     .sort((a, b) => a[0].ordinal - b[0].ordinal)
     .map(([rule, entry]) => {
-      const amount = money(entry.amount);
-      const text = appliedText(rule, say, entry.amount);
+      const single = entry.count === 1 ? entry.discount : undefined;
+      const amount = single ? single.amount : money(entry.amount);
+      const text = single ? single.text : appliedText(rule, say, entry.amount);
       return rule.name
         ? { ruleId: rule.id, kind: rule.kind, name: rule.name, amount, text, lines: entry.lines }
         : { ruleId: rule.id, kind: rule.kind, amount, text, lines: entry.lines };
