@@ -275,14 +275,16 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
           .toNumber();
   fractional.sort((a, b) => compare(b.remainder, a.remainder) || a.index - b.index);
   // Largest remainders first; a caller's target beyond the rounded sum goes round all parts.
-  const order = [...fractional.map((entry) => entry.index), ...parts.keys()];
-  for (let k = 0; missing > 0 && order.length > 0; k = (k + 1) % order.length) {
-    const index = order[k] as number;
-    result[index] = (result[index] as Decimal).plus(unit);
-    missing -= 1;
+  if (missing > 0) {
+    const order = [...fractional.map((entry) => entry.index), ...parts.keys()];
+    for (let k = 0; missing > 0 && order.length > 0; k = (k + 1) % order.length) {
+      const index = order[k] as number;
+      result[index] = (result[index] as Decimal).plus(unit);
+      missing -= 1;
+    }
   }
   // A target below the floors (a caller's own total): take from the smallest remainders.
-  const reverse = [...parts.keys()].reverse();
+  const reverse = missing < 0 ? [...parts.keys()].reverse() : [];
   while (missing < 0) {
     let took = false;
     for (const index of [...fractional.map((entry) => entry.index)].reverse().concat(reverse)) {

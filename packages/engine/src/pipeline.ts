@@ -11,7 +11,18 @@ import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
 import { appliedText, type Words } from './explain';
 import { frozen, type LineAmounts, type LineFigures, lineFigures, taxAmount, type UnitPrices } from './line-figures';
-import { Decimal, minorString, moneyText, plus, roundMoney, roundToSum, timesQty, toMinor, ZERO } from './money';
+import {
+  compare,
+  Decimal,
+  minorString,
+  moneyText,
+  plus,
+  roundMoney,
+  roundToSum,
+  timesQty,
+  toMinor,
+  ZERO,
+} from './money';
 import { findNearMisses } from './near-misses';
 import type { AppliedDiscount, AppliedRule, NearMiss, PricedCart, PricedLine } from './result';
 import type { RuleIndex } from './rule-index';
@@ -88,6 +99,9 @@ export function runPricing(request: PricingRequest): PricedCart {
  */
 export interface SessionMemo {
   deals: DealMemo;
+  /** The last threshold and shipping outcomes, with the rules and line amounts they came from. */
+  thresholds?: CartLevelAnswer<ThresholdOutcome>;
+  shipping?: CartLevelAnswer<ShippingOutcome>;
   lines: Map<ProductRules, LineEntry[]>;
 }
 
@@ -117,8 +131,38 @@ interface LineEntry {
   readonly priceRule: CompiledRule | undefined;
   /** After line rules, for a line priced alone; undefined for one priced with others. */
   readonly alone: { amount: Decimal; parts: Map<CompiledRule, Decimal> | undefined } | undefined;
-  /** Figures, once worked out for a cart in which nothing cart-wide touched the line. */
-  figures: LineFigures | undefined;
+  /** The line's last figures (a session's), with what they were worked out from besides the entry. */
+  figures: KeptFigures | undefined;
+}
+
+interface KeptFigures {
+  figures: LineFigures;
+  total: Decimal;
+  lineParts: ReadonlyMap<CompiledRule, Decimal> | undefined;
+  thresholdParts: readonly { rule: CompiledRule; amount: Decimal }[] | undefined;
+}
+
+function sameParts(
+  a: ReadonlyMap<CompiledRule, Decimal> | undefined,
+  b: ReadonlyMap<CompiledRule, Decimal> | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.size !== b.size) return false;
+  const others = b.entries();
+  for (const [rule, amount] of a) {
+    const [otherRule, otherAmount] = others.next().value as [CompiledRule, Decimal];
+    if (rule !== otherRule || compare(amount, otherAmount) !== 0) return false;
+  }
+  return true;
+}
+
+function sameThresholdParts(
+  a: readonly { rule: CompiledRule; amount: Decimal }[] | undefined,
+  b: readonly { rule: CompiledRule; amount: Decimal }[] | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((part, at) => part.rule === b[at]?.rule && compare(part.amount, (b[at] as typeof part).amount) === 0);
 }
 
 function words(request: PricingRequest): Words {
@@ -194,7 +238,10 @@ function priceWithCoupons(
   const afterLineRules: LineAmounts = { amounts, parts };
   // 4. thresholds
   const thresholdRules = cartLevelRules(lines, (line) => line.thresholds, amounts, conditions);
-  const thresholds = thresholdRules.length === 0 ? NO_THRESHOLDS : applyThresholds(thresholdRules, convert);
+  const thresholds =
+    thresholdRules.length === 0
+      ? NO_THRESHOLDS
+      : remembered(request.memo, 'thresholds', thresholdRules, () => applyThresholds(thresholdRules, convert));
   // 5. rounding, 6. tax (and each line's figures as text)
   const exact =
     thresholds.parts.size === 0
@@ -208,34 +255,31 @@ function priceWithCoupons(
   const keep = request.memo !== undefined;
   const figures = lines.map((line, position) => {
     const entry = entries[position] as LineEntry;
-    // A line that nothing cart-wide touched (no set, no threshold, nothing to round) has the
-    // same figures whenever its entry is the same: a session keeps them with it.
-    const untouched =
-      keep &&
-      entry.alone !== undefined &&
-      !thresholds.parts.has(line.index) &&
-      (exact[position] as Decimal).decimalPlaces() <= digits;
-    if (untouched && entry.figures) return entry.figures;
-    const computed = lineFigures(
-      line,
-      position,
-      prices,
-      afterLineRules,
-      thresholds,
-      totals[position] as Decimal,
-      context,
-      say,
-    );
-    if (!untouched) return computed;
-    entry.figures = frozen(computed);
-    return entry.figures;
+    const total = totals[position] as Decimal;
+    const lineParts = parts[position];
+    const thresholdParts = thresholds.parts.get(line.index);
+    // A line's figures follow from its entry, its rule parts and its rounded total: a session
+    // keeps the last ones with the entry and reuses them while those are the same.
+    const known = keep ? entry.figures : undefined;
+    if (
+      known &&
+      compare(known.total, total) === 0 &&
+      sameParts(known.lineParts, lineParts) &&
+      sameThresholdParts(known.thresholdParts, thresholdParts)
+    ) {
+      return known.figures;
+    }
+    const computed = lineFigures(line, position, prices, afterLineRules, thresholds, total, context, say);
+    if (!keep) return computed;
+    entry.figures = { figures: frozen(computed), total, lineParts, thresholdParts };
+    return entry.figures.figures;
   });
   // 7. shipping
   const charge = context.shippingPrice ?? ZERO;
   const shippingRules = context.shippingPrice ? cartLevelRules(lines, (line) => line.shipping, totals, conditions) : [];
   const shipping =
     shippingRules.length > 0
-      ? applyShipping(charge, shippingRules, convert)
+      ? remembered(request.memo, 'shipping', shippingRules, () => applyShipping(charge, shippingRules, convert))
       : { discount: ZERO, parts: [], shortfalls: [] };
   const shippingDiscount = roundMoney(shipping.discount, context.currency);
   // 8. totals and explanations
@@ -255,16 +299,17 @@ function priceWithCoupons(
     zones: index.zones,
     timeZone: context.timeZone,
   });
-  const missesByLine = new Map<number, NearMiss[]>();
+  // By line index, which is the line's position.
+  const missesByLine: (NearMiss[] | undefined)[] = new Array(lines.length);
   for (const miss of nearMisses) {
     for (const index of miss.lines) {
-      const list = missesByLine.get(index);
+      const list = missesByLine[index];
       if (list) list.push(miss);
-      else missesByLine.set(index, [miss]);
+      else missesByLine[index] = [miss];
     }
   }
   const pricedLines: PricedLine[] = lines.map((line, position) =>
-    pricedLine(line, figures[position] as LineFigures, missesByLine.get(line.index) ?? []),
+    pricedLine(line, figures[position] as LineFigures, missesByLine[line.index] ?? []),
   );
   return {
     currency: context.currency,
@@ -514,6 +559,41 @@ function pricedLine(line: ResolvedLine, figure: LineFigures, nearMisses: NearMis
       };
 }
 
+/** A cart-level outcome and what it was worked out from (the charge and currency are the session's). */
+interface CartLevelAnswer<T> {
+  rules: readonly CartLevelRule[];
+  outcome: T;
+}
+
+/** The session's last answer when the rules and their lines' amounts are the same, else a new one (kept). */
+function remembered<K extends 'thresholds' | 'shipping'>(
+  memo: SessionMemo | undefined,
+  key: K,
+  rules: readonly CartLevelRule[],
+  work: () => NonNullable<SessionMemo[K]>['outcome'],
+): NonNullable<SessionMemo[K]>['outcome'] {
+  const known = memo?.[key];
+  if (known && sameCartLevelRules(known.rules, rules)) return known.outcome;
+  const outcome = work();
+  if (memo) memo[key] = { rules, outcome } as SessionMemo[K];
+  return outcome;
+}
+
+function sameCartLevelRules(a: readonly CartLevelRule[], b: readonly CartLevelRule[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let at = 0; at < a.length; at += 1) {
+    const one = a[at] as CartLevelRule;
+    const other = b[at] as CartLevelRule;
+    if (one.rule !== other.rule || one.lines.length !== other.lines.length) return false;
+    for (let line = 0; line < one.lines.length; line += 1) {
+      const mine = one.lines[line] as CartLevelLine;
+      const theirs = other.lines[line] as CartLevelLine;
+      if (mine.index !== theirs.index || compare(mine.amount, theirs.amount) !== 0) return false;
+    }
+  }
+  return true;
+}
+
 /**
  * Cart-level rules in force (thresholds or shipping) in rule order, each with the lines it
  * applies to and their amounts so far: the lines whose candidates name it.
@@ -559,10 +639,12 @@ function appliedRules(
   money: (value: Decimal) => string,
 ): AppliedRule[] {
   const byRule = new Map<CompiledRule, RuleTotal>();
+  const rules: CompiledRule[] = [];
   const add = (rule: CompiledRule, amount: Decimal, line?: number, discount?: AppliedDiscount) => {
     const entry = byRule.get(rule);
     if (!entry) {
       byRule.set(rule, { amount: plus(ZERO, amount), lines: line === undefined ? [] : [line], count: 1, discount });
+      rules.push(rule);
       return;
     }
     entry.amount = entry.amount.plus(amount);
@@ -594,10 +676,10 @@ function appliedRules(
       add(part.rule, parts[at] as Decimal);
     });
   }
-  if (byRule.size === 0) return [];
-  return [...byRule.entries()]
-    .sort((a, b) => a[0].ordinal - b[0].ordinal)
-    .map(([rule, entry]) => {
+  return rules
+    .sort((a, b) => a.ordinal - b.ordinal)
+    .map((rule) => {
+      const entry = byRule.get(rule) as RuleTotal;
       const single = entry.count === 1 ? entry.discount : undefined;
       const amount = single ? single.amount : money(entry.amount);
       const text = single ? single.text : appliedText(rule, say, entry.amount);
