@@ -21,6 +21,8 @@ export interface ProductRules extends ProductRuleSets {
   taxRatio: { numerator: number; scale: number } | undefined;
   /** The base price as money text, by minor digits (filled on first use). */
   priceTexts: (string | undefined)[];
+  /** The first change of any of its rules after `from`, in a store zone: also the answer up to `next`. */
+  nextChange: { zone: string; from: number; next: number } | undefined;
 }
 
 export interface ResolvedLine extends ProductRuleSets {
@@ -56,6 +58,7 @@ export class ProductRulesCache {
       taxRateText: product.taxRate.toString(),
       taxRatio: ratioOf(product.taxRate),
       priceTexts: [],
+      nextChange: undefined,
     };
     this.bySku.set(sku, entry);
     return entry;
@@ -71,8 +74,15 @@ function ratioOf(rate: Decimal): { numerator: number; scale: number } | undefine
     : undefined;
 }
 
-/** Checks the cart lines and finds each product and its candidate rules. */
-export function resolveLines(lines: readonly CartLine[], cache: ProductRulesCache): ResolvedLine[] {
+/**
+ * Checks the cart lines and finds each product and its candidate rules. A line the same as
+ * in `previous` (a session's last cart) at the same place is taken from it.
+ */
+export function resolveLines(
+  lines: readonly CartLine[],
+  cache: ProductRulesCache,
+  previous?: readonly ResolvedLine[],
+): ResolvedLine[] {
   const issues: ValidationIssue[] = [];
   const problem = (index: number, field: string, message: string) =>
     issues.push({ path: `lines[${index}].${field}`, segments: ['lines', index, field], message });
@@ -89,6 +99,11 @@ export function resolveLines(lines: readonly CartLine[], cache: ProductRulesCach
     }
     if (!Number.isInteger(line.qty) || line.qty < 1 || line.qty > MAX_LINE_QTY) {
       problem(index, 'qty', `must be a whole number from 1 to ${MAX_LINE_QTY}, got ${JSON.stringify(line.qty)}`);
+      return;
+    }
+    const known = previous?.[index];
+    if (known && known.sku === line.sku && known.qty === line.qty) {
+      resolved.push(known);
       return;
     }
     const rules = cache.get(line.sku);

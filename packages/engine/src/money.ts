@@ -236,16 +236,17 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   const digits = minorUnits(currency);
   // One part and a target: the part is the target.
   if (parts.length === 1 && target !== undefined) return [target];
+  // Each part in whole minor units when it is on the grid and a number holds it exactly, else NaN.
+  const minors: number[] = new Array(parts.length);
   let onGrid = true;
-  for (const part of parts) {
-    if (part.decimalPlaces() > digits) {
-      onGrid = false;
-      break;
-    }
-  }
+  parts.forEach((part, index) => {
+    const minor = toMinor(part, digits);
+    minors[index] = minor;
+    if (Number.isNaN(minor) && onGrid && part.decimalPlaces() > digits) onGrid = false;
+  });
   // Every part already whole minor units (most carts): nothing to round.
   if (onGrid && target === undefined) return parts.slice();
-  const rawSum = sumOf(parts, digits);
+  const rawSum = sumOf(parts, minors, digits);
   if (onGrid && rawSum.eq(target as Decimal)) return parts.slice();
   // The target from the sum of the unsettled parts: settling each part first could move a sum
   // that is exactly on a half (218.265) to just below it.
@@ -256,6 +257,13 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   // The floors are whole minor units: added as numbers while that is exact.
   let floorMinor = 0;
   parts.forEach((raw, index) => {
+    const minor = minors[index] as number;
+    if (!Number.isNaN(minor)) {
+      // On the grid: settling and flooring leave it as it is.
+      result[index] = raw;
+      floorMinor += minor;
+      return;
+    }
     const part = settle(raw);
     let floor = part;
     if (part.decimalPlaces() > digits) {
@@ -305,22 +313,22 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
  * need more digits than the precision, every addition is exact and the order is free: the
  * parts that are whole minor units are then added as numbers, the others as decimals.
  */
-function sumOf(parts: readonly Decimal[], digits: number): Decimal {
-  let places = 0;
+function sumOf(parts: readonly Decimal[], minors: readonly number[], digits: number): Decimal {
+  let places = digits;
   let top = 0;
-  for (const part of parts) {
-    places = Math.max(places, part.decimalPlaces());
+  parts.forEach((part, index) => {
+    if (Number.isNaN(minors[index])) places = Math.max(places, part.decimalPlaces());
     if (!part.isZero()) top = Math.max(top, part.e + 1);
-  }
+  });
   const wholeDigits = top + Math.ceil(Math.log10(parts.length + 1));
   if (wholeDigits + places < 50) {
     let minor = 0;
     let rest: Decimal | undefined;
-    for (const part of parts) {
-      const value = part.decimalPlaces() <= digits ? toMinor(part, digits) : Number.NaN;
+    parts.forEach((part, index) => {
+      const value = minors[index] as number;
       if (Number.isNaN(value)) rest = rest ? rest.plus(part) : part;
       else minor += value;
-    }
+    });
     if (Number.isSafeInteger(minor)) {
       const whole = fromMinor(minor, digits);
       return rest ? rest.plus(whole) : whole;

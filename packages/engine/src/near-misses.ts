@@ -1,5 +1,5 @@
 import type { ResolvedLine } from './cart-lines';
-import type { CompiledRule } from './compile';
+import { type CompiledRule, inRuleOrder } from './compile';
 import type { ConditionCache } from './conditions';
 import { couponText, segmentText, spendMoreText, title, unitsShortText, type Words, windowText } from './explain';
 import { formatPercent, moneyString } from './money';
@@ -47,7 +47,7 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
       }
     }
   }
-  rules.sort((a, b) => a.ordinal - b.ordinal);
+  inRuleOrder(rules);
   for (const rule of rules) {
     const lines = linesOf.get(rule) as number[];
     const unmet = facts.conditions.unmet(rule);

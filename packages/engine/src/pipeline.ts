@@ -5,7 +5,7 @@ import {
   type ResolvedLine,
   resolveLines,
 } from './cart-lines';
-import type { CompiledRule } from './compile';
+import { type CompiledRule, inRuleOrder } from './compile';
 import { ConditionCache, type ConditionFacts } from './conditions';
 import { type PricingContext, toCartMoney } from './context';
 import { describeCoupons } from './coupons';
@@ -78,7 +78,8 @@ export function runPricing(request: PricingRequest): PricedCart {
       { path: 'at', segments: ['at'], message: `must be whole epoch milliseconds, got ${JSON.stringify(request.at)}` },
     ]);
   }
-  const lines = resolveLines(request.lines, request.products);
+  const lines = resolveLines(request.lines, request.products, request.memo?.resolved);
+  if (request.memo) request.memo.resolved = lines;
   const entered = request.context.coupons;
   const solo = entered.filter((code) => request.index.soloCoupons.has(code));
   const alternatives =
@@ -99,6 +100,8 @@ export function runPricing(request: PricingRequest): PricedCart {
  */
 export interface SessionMemo {
   deals: DealMemo;
+  /** The lines of the last cart, as resolved. */
+  resolved?: readonly ResolvedLine[];
   /** The last threshold and shipping outcomes, with the rules and line amounts they came from. */
   thresholds?: CartLevelAnswer<ThresholdOutcome>;
   shipping?: CartLevelAnswer<ShippingOutcome>;
@@ -617,7 +620,11 @@ function cartLevelRules(
       entry.lines.push({ index: line.index, amount: amounts[position] as Decimal });
     }
   });
-  return found ? [...found.values()].sort((a, b) => a.rule.ordinal - b.rule.ordinal) : [];
+  if (!found) return [];
+  const byOrdinal = found;
+  return inRuleOrder([...found.values()].map((entry) => entry.rule)).map(
+    (rule) => byOrdinal.get(rule.ordinal) as CartLevelRule,
+  );
 }
 
 interface RuleTotal {
@@ -676,32 +683,46 @@ function appliedRules(
       add(part.rule, parts[at] as Decimal);
     });
   }
-  return rules
-    .sort((a, b) => a.ordinal - b.ordinal)
-    .map((rule) => {
-      const entry = byRule.get(rule) as RuleTotal;
-      const single = entry.count === 1 ? entry.discount : undefined;
-      const amount = single ? single.amount : money(entry.amount);
-      const text = single ? single.text : appliedText(rule, say, entry.amount);
-      return rule.name
-        ? { ruleId: rule.id, kind: rule.kind, name: rule.name, amount, text, lines: entry.lines }
-        : { ruleId: rule.id, kind: rule.kind, amount, text, lines: entry.lines };
-    });
+  return inRuleOrder(rules).map((rule) => {
+    const entry = byRule.get(rule) as RuleTotal;
+    const single = entry.count === 1 ? entry.discount : undefined;
+    const amount = single ? single.amount : money(entry.amount);
+    const text = single ? single.text : appliedText(rule, say, entry.amount);
+    return rule.name
+      ? { ruleId: rule.id, kind: rule.kind, name: rule.name, amount, text, lines: entry.lines }
+      : { ruleId: rule.id, kind: rule.kind, amount, text, lines: entry.lines };
+  });
 }
 
 /** The first change after `at` of any rule that can concern this cart. */
 function nextChangeOf(lines: readonly ResolvedLine[], request: PricingRequest): number | null {
   let next: number | null = null;
-  let seen: Set<number> | undefined;
   for (const line of lines) {
-    for (const rule of line.all) {
-      if (rule.schedule.always || seen?.has(rule.ordinal)) continue;
-      seen ??= new Set();
-      seen.add(rule.ordinal);
-      const change = rule.schedule.nextChange(request.at, request.index.zones, request.context.timeZone);
-      if (change !== null && (next === null || change < next)) next = change;
-    }
+    const change = productNextChange(line.source, request);
+    if (change !== null && (next === null || change < next)) next = change;
   }
+  return next;
+}
+
+/**
+ * The first change after `at` of any rule of a product. Nothing changes before it, so it is
+ * also the answer from any later instant up to it: the product keeps it for those — unless a
+ * recurring rule saw no change within the horizon, which may come into sight later.
+ */
+function productNextChange(product: ProductRules, request: PricingRequest): number | null {
+  const { at } = request;
+  const zone = request.context.timeZone;
+  const known = product.nextChange;
+  if (known && known.zone === zone && at >= known.from && at < known.next) return known.next;
+  let next: number | null = null;
+  let lasting = true;
+  for (const rule of product.all) {
+    if (rule.schedule.always) continue;
+    const change = rule.schedule.nextChange(at, request.index.zones, zone);
+    if (change === null) lasting &&= rule.schedule.recurrence === undefined;
+    else if (next === null || change < next) next = change;
+  }
+  product.nextChange = next !== null && lasting ? { zone, from: at, next } : undefined;
   return next;
 }
 
