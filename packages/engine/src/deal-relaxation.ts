@@ -60,7 +60,8 @@ export class PackingModel {
         rows.push(limit);
         coefficients.push(1);
       }
-      column = { value: pattern.saving, rows, coefficients };
+      // Typed arrays: the simplex reads them for every column it prices.
+      column = { value: pattern.saving, rows: Int32Array.from(rows), coefficients: Float64Array.from(coefficients) };
       this.columns.set(pattern, column);
     }
     return column;
