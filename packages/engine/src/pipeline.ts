@@ -665,6 +665,7 @@ function appliedRules(
       if (!saved.isZero()) add(rule, saved, line.index);
     }
     const figure = figures[position] as LineFigures;
+    if (figure.ruleParts.size === 0) return;
     // The line's discounts are its non-zero rule parts, in the same order.
     let said = 0;
     for (const [partRule, amount] of figure.ruleParts) {
