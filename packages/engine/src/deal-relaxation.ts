@@ -60,8 +60,7 @@ export class PackingModel {
         rows.push(limit);
         coefficients.push(1);
       }
-      // Typed arrays: the simplex reads them for every column it prices.
-      column = { value: pattern.saving, rows: Int32Array.from(rows), coefficients: Float64Array.from(coefficients) };
+      column = { value: pattern.saving, rows, coefficients };
       this.columns.set(pattern, column);
     }
     return column;

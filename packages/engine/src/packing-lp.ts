@@ -13,8 +13,8 @@
 export interface LpColumn {
   value: number;
   /** Rows where the column has a coefficient, and those coefficients (> 0). */
-  rows: ArrayLike<number>;
-  coefficients: ArrayLike<number>;
+  rows: readonly number[];
+  coefficients: readonly number[];
 }
 
 export interface LpSolution {
