@@ -236,35 +236,44 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   const digits = minorUnits(currency);
   // One part and a target: the part is the target.
   if (parts.length === 1 && target !== undefined) return [target];
-  // Each part in whole minor units when it is on the grid and a number holds it exactly, else NaN.
-  const minors: number[] = new Array(parts.length);
+  // One pass: the parts that are whole minor units a number holds exactly are added up as
+  // numbers; the others (off the grid, or huge) are listed.
+  let gridMinor = 0;
+  // Every partial sum is within this: while it is safe, each addition is exact.
+  let gridMagnitude = 0;
+  let others: number[] | undefined;
   let onGrid = true;
+  let places = digits;
+  let top = 0;
   parts.forEach((part, index) => {
+    if (!part.isZero()) top = Math.max(top, part.e + 1);
     const minor = toMinor(part, digits);
-    minors[index] = minor;
-    if (Number.isNaN(minor) && onGrid && part.decimalPlaces() > digits) onGrid = false;
+    if (!Number.isNaN(minor) && Number.isSafeInteger(gridMagnitude + Math.abs(minor))) {
+      gridMinor += minor;
+      gridMagnitude += Math.abs(minor);
+      return;
+    }
+    (others ??= []).push(index);
+    const partPlaces = part.decimalPlaces();
+    places = Math.max(places, partPlaces);
+    if (partPlaces > digits) onGrid = false;
   });
   // Every part already whole minor units (most carts): nothing to round.
   if (onGrid && target === undefined) return parts.slice();
-  const rawSum = sumOf(parts, minors, digits);
+  const rest = others ?? [];
+  const rawSum = sumOf(parts, rest, gridMinor, digits, top + Math.ceil(Math.log10(parts.length + 1)) + places < 50);
   if (onGrid && rawSum.eq(target as Decimal)) return parts.slice();
   // The target from the sum of the unsettled parts: settling each part first could move a sum
   // that is exactly on a half (218.265) to just below it.
   const goal = target ?? roundMoney(settle(rawSum), currency);
   const unit = MINOR_UNIT[digits] ?? new Decimal(1).dividedBy(10 ** digits);
-  const result: Decimal[] = new Array(parts.length);
+  // Parts on the grid stay as they are (settling and flooring leave them); the others are
+  // settled and floored, and remember what the floor left off.
+  const result = parts.slice();
   const fractional: { remainder: Decimal; index: number }[] = [];
-  // The floors are whole minor units: added as numbers while that is exact.
-  let floorMinor = 0;
-  parts.forEach((raw, index) => {
-    const minor = minors[index] as number;
-    if (!Number.isNaN(minor)) {
-      // On the grid: settling and flooring leave it as it is.
-      result[index] = raw;
-      floorMinor += minor;
-      return;
-    }
-    const part = settle(raw);
+  let floorMinor = gridMinor;
+  for (const index of rest) {
+    const part = settle(parts[index] as Decimal);
     let floor = part;
     if (part.decimalPlaces() > digits) {
       floor = part.toDecimalPlaces(digits, Decimal.ROUND_FLOOR);
@@ -272,7 +281,7 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
     }
     result[index] = floor;
     floorMinor += toMinor(floor, digits);
-  });
+  }
   const goalMinor = toMinor(goal, digits);
   let missing =
     Number.isSafeInteger(floorMinor) && Number.isSafeInteger(goalMinor - floorMinor)
@@ -310,29 +319,22 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
 
 /**
  * The parts added up as decimal.js adds them one after the other. When no partial sum can
- * need more digits than the precision, every addition is exact and the order is free: the
- * parts that are whole minor units are then added as numbers, the others as decimals.
+ * need more digits than the precision (`exact`), every addition is exact and the order is
+ * free: the sum of the parts on the grid (`gridMinor`, in minor units) and the others, as
+ * decimals, are added last.
  */
-function sumOf(parts: readonly Decimal[], minors: readonly number[], digits: number): Decimal {
-  let places = digits;
-  let top = 0;
-  parts.forEach((part, index) => {
-    if (Number.isNaN(minors[index])) places = Math.max(places, part.decimalPlaces());
-    if (!part.isZero()) top = Math.max(top, part.e + 1);
-  });
-  const wholeDigits = top + Math.ceil(Math.log10(parts.length + 1));
-  if (wholeDigits + places < 50) {
-    let minor = 0;
+function sumOf(
+  parts: readonly Decimal[],
+  others: readonly number[],
+  gridMinor: number,
+  digits: number,
+  exact: boolean,
+): Decimal {
+  if (exact && Number.isSafeInteger(gridMinor)) {
     let rest: Decimal | undefined;
-    parts.forEach((part, index) => {
-      const value = minors[index] as number;
-      if (Number.isNaN(value)) rest = rest ? rest.plus(part) : part;
-      else minor += value;
-    });
-    if (Number.isSafeInteger(minor)) {
-      const whole = fromMinor(minor, digits);
-      return rest ? rest.plus(whole) : whole;
-    }
+    for (const index of others) rest = rest ? rest.plus(parts[index] as Decimal) : (parts[index] as Decimal);
+    const whole = fromMinor(gridMinor, digits);
+    return rest ? rest.plus(whole) : whole;
   }
   let sum = ZERO;
   for (const part of parts) sum = sum.plus(part);
