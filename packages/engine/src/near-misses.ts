@@ -35,34 +35,27 @@ export interface NearMissFacts {
 export function findNearMisses(facts: NearMissFacts): NearMiss[] {
   const misses: NearMiss[] = [];
   const say = facts.words;
-  const linesOf = new Map<CompiledRule, number[]>();
+  // The rules of the cart's lines, each once, in rule order.
   const rules: CompiledRule[] = [];
-  for (const line of facts.lines) {
-    for (const rule of line.all) {
-      const list = linesOf.get(rule);
-      if (list) list.push(line.index);
-      else {
-        linesOf.set(rule, [line.index]);
-        rules.push(rule);
-      }
-    }
-  }
+  for (const line of facts.lines) for (const rule of line.all) rules.push(rule);
   inRuleOrder(rules);
-  for (const rule of rules) {
-    const lines = linesOf.get(rule) as number[];
+  const linesOf = (rule: CompiledRule) => facts.lines.flatMap((line) => (line.all.includes(rule) ? [line.index] : []));
+  for (let position = 0; position < rules.length; position += 1) {
+    const rule = rules[position] as CompiledRule;
+    if (rule === rules[position - 1]) continue;
     const unmet = facts.conditions.unmet(rule);
     if (unmet.length === 1) {
       const reason = unmet[0];
       if (reason === 'segment') {
-        misses.push(nearMiss(rule, lines, 'segment', segmentText(rule, say)));
+        misses.push(nearMiss(rule, linesOf(rule), 'segment', segmentText(rule, say)));
       } else if (reason === 'coupon' && !facts.enteredCoupons.some((code) => rule.coupons?.has(code))) {
-        misses.push(nearMiss(rule, lines, 'coupon', couponText(rule, say)));
+        misses.push(nearMiss(rule, linesOf(rule), 'coupon', couponText(rule, say)));
       } else if (reason === 'window') {
         const at = facts.conditions.facts.at;
         const opens = rule.schedule.nextChange(at, facts.zones, facts.timeZone);
         if (opens !== null && opens - at <= UPCOMING_WINDOW_MS) {
           const when = formatLocalTime(opens, facts.zones.get(rule.schedule.recurrence?.timeZone ?? facts.timeZone));
-          misses.push(nearMiss(rule, lines, 'window', windowText(rule, say, when), { startsAt: opens }));
+          misses.push(nearMiss(rule, linesOf(rule), 'window', windowText(rule, say, when), { startsAt: opens }));
         }
       }
       continue;
@@ -81,12 +74,14 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
             : reached
               ? 'the next tier'
               : title(rule, say);
-        misses.push(nearMiss(rule, lines, 'quantity', unitsShortText(rule, say, units, what), { unitsShort: units }));
+        misses.push(
+          nearMiss(rule, linesOf(rule), 'quantity', unitsShortText(rule, say, units, what), { unitsShort: units }),
+        );
       }
     } else if (rule.kind === 'mixMatch') {
       const short = unitsShortOfSet(rule, facts);
       if (short !== undefined) {
-        misses.push(nearMiss(rule, lines, 'quantity', unitsShortText(rule, say, short), { unitsShort: short }));
+        misses.push(nearMiss(rule, linesOf(rule), 'quantity', unitsShortText(rule, say, short), { unitsShort: short }));
       }
     }
   }

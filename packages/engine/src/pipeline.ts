@@ -210,29 +210,29 @@ function priceWithCoupons(
   );
   const tierCounts = countTierUnits(lines, lineRulesInForce);
   const unitFacts: UnitRuleFacts = { tierCounts, convert };
-  const entries = lines.map((line, position) =>
-    lineEntry(line, lineRulesInForce[position] as readonly CompiledRule[], conditions, unitFacts, request),
-  );
-  const prices: UnitPrices = { base: [], unit: [], subtotal: [], rule: [] };
-  const amounts: Decimal[] = [];
-  const parts: (Map<CompiledRule, Decimal> | undefined)[] = [];
+  const count = lines.length;
+  const entries: LineEntry[] = new Array(count);
+  const prices: UnitPrices = {
+    base: new Array(count),
+    unit: new Array(count),
+    subtotal: new Array(count),
+    rule: new Array(count),
+  };
+  const amounts: Decimal[] = new Array(count);
+  const parts: (Map<CompiledRule, Decimal> | undefined)[] = new Array(count);
   const together: DiscountLine[] = [];
-  entries.forEach((entry, position) => {
-    prices.base.push(entry.base);
-    prices.unit.push(entry.unit);
-    prices.subtotal.push(entry.subtotal);
-    prices.rule.push(entry.priceRule);
-    amounts.push(entry.alone?.amount ?? ZERO);
-    parts.push(entry.alone?.parts);
+  lines.forEach((line, position) => {
+    const rules = lineRulesInForce[position] as readonly CompiledRule[];
+    const entry = lineEntry(line, rules, conditions, unitFacts, request);
+    entries[position] = entry;
+    prices.base[position] = entry.base;
+    prices.unit[position] = entry.unit;
+    prices.subtotal[position] = entry.subtotal;
+    prices.rule[position] = entry.priceRule;
+    amounts[position] = entry.alone?.amount ?? ZERO;
+    parts[position] = entry.alone?.parts;
     if (entry.alone) return;
-    const line = lines[position] as ResolvedLine;
-    together.push({
-      index: line.index,
-      product: line.product,
-      qty: line.qty,
-      unitPrice: entry.unit,
-      rules: entry.rules,
-    });
+    together.push({ index: line.index, product: line.product, qty: line.qty, unitPrice: entry.unit, rules });
   });
   // 3. lines with a mix-and-match rule in force: priced together, with the best deal
   const joint =
