@@ -241,7 +241,7 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   let gridMinor = 0;
   // Every partial sum is within this: while it is safe, each addition is exact.
   let gridMagnitude = 0;
-  let others: number[] | undefined;
+  const others: number[] = [];
   let onGrid = true;
   let places = digits;
   let top = 0;
@@ -253,15 +253,14 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
       gridMagnitude += Math.abs(minor);
       return;
     }
-    (others ??= []).push(index);
+    others.push(index);
     const partPlaces = part.decimalPlaces();
     places = Math.max(places, partPlaces);
     if (partPlaces > digits) onGrid = false;
   });
   // Every part already whole minor units (most carts): nothing to round.
   if (onGrid && target === undefined) return parts.slice();
-  const rest = others ?? [];
-  const rawSum = sumOf(parts, rest, gridMinor, digits, top + Math.ceil(Math.log10(parts.length + 1)) + places < 50);
+  const rawSum = sumOf(parts, others, gridMinor, digits, top + Math.ceil(Math.log10(parts.length + 1)) + places < 50);
   if (onGrid && rawSum.eq(target as Decimal)) return parts.slice();
   // The target from the sum of the unsettled parts: settling each part first could move a sum
   // that is exactly on a half (218.265) to just below it.
@@ -272,7 +271,7 @@ export function roundToSum(parts: readonly Decimal[], currency: string, target?:
   const result = parts.slice();
   const fractional: { remainder: Decimal; index: number }[] = [];
   let floorMinor = gridMinor;
-  for (const index of rest) {
+  for (const index of others) {
     const part = settle(parts[index] as Decimal);
     let floor = part;
     if (part.decimalPlaces() > digits) {
