@@ -39,7 +39,11 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
   const rules: CompiledRule[] = [];
   for (const line of facts.lines) for (const rule of line.all) rules.push(rule);
   inRuleOrder(rules);
-  const linesOf = (rule: CompiledRule) => facts.lines.flatMap((line) => (line.all.includes(rule) ? [line.index] : []));
+  const linesOf = (rule: CompiledRule) => {
+    const lines: number[] = [];
+    for (const line of facts.lines) if (line.all.includes(rule)) lines.push(line.index);
+    return lines;
+  };
   for (let position = 0; position < rules.length; position += 1) {
     const rule = rules[position] as CompiledRule;
     if (rule === rules[position - 1]) continue;

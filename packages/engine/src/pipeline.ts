@@ -102,6 +102,9 @@ export interface SessionMemo {
   deals: DealMemo;
   /** The lines of the last cart, as resolved. */
   resolved?: readonly ResolvedLine[];
+  /** Each line of the last price and its entry, by position. */
+  slotLines: ResolvedLine[];
+  slotEntries: LineEntry[];
   /** The last threshold and shipping outcomes, with the rules and line amounts they came from. */
   thresholds?: CartLevelAnswer<ThresholdOutcome>;
   shipping?: CartLevelAnswer<ShippingOutcome>;
@@ -109,7 +112,7 @@ export interface SessionMemo {
 }
 
 export function createSessionMemo(): SessionMemo {
-  return { deals: new Map(), lines: new Map() };
+  return { deals: new Map(), lines: new Map(), slotLines: [], slotEntries: [] };
 }
 
 /** Entries kept per product (a line's quantity, or the rules in force, may go back and forth). */
@@ -225,6 +228,10 @@ function priceWithCoupons(
     const rules = lineRulesInForce[position] as readonly CompiledRule[];
     const entry = lineEntry(line, rules, conditions, unitFacts, request);
     entries[position] = entry;
+    if (request.memo) {
+      request.memo.slotLines[position] = line;
+      request.memo.slotEntries[position] = entry;
+    }
     prices.base[position] = entry.base;
     prices.unit[position] = entry.unit;
     prices.subtotal[position] = entry.subtotal;
@@ -346,15 +353,13 @@ function lineEntry(
   request: PricingRequest,
 ): LineEntry {
   const prices = line.prices.length === 0 ? NO_RULES : conditions.inForceOf(line.prices);
-  const kept = request.memo?.lines;
+  const memo = request.memo;
+  // The same line at the same place as in the last price: its entry then, if the facts hold.
+  const slot = memo?.slotEntries[line.index];
+  if (slot && memo?.slotLines[line.index] === line && holds(slot, line, prices, rules, facts)) return slot;
+  const kept = memo?.lines;
   const known = kept?.get(line.source);
-  if (known) {
-    for (const entry of known) {
-      if (entry.qty === line.qty && sameRules(entry.prices, prices) && sameRules(entry.rules, rules)) {
-        if (sameTiers(entry, facts.tierCounts)) return entry;
-      }
-    }
-  }
+  if (known) for (const entry of known) if (holds(entry, line, prices, rules, facts)) return entry;
   const entry = priceLine(line, prices, rules, conditions, facts, request.context);
   if (kept) {
     const list = known ?? [];
@@ -363,6 +368,22 @@ function lineEntry(
     if (!known) kept.set(line.source, list);
   }
   return entry;
+}
+
+/** Whether an entry was priced from these facts. */
+function holds(
+  entry: LineEntry,
+  line: ResolvedLine,
+  prices: readonly CompiledRule[],
+  rules: readonly CompiledRule[],
+  facts: UnitRuleFacts,
+): boolean {
+  return (
+    entry.qty === line.qty &&
+    sameRules(entry.prices, prices) &&
+    sameRules(entry.rules, rules) &&
+    sameTiers(entry, facts.tierCounts)
+  );
 }
 
 function sameRules(a: readonly CompiledRule[], b: readonly CompiledRule[]): boolean {
