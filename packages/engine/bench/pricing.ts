@@ -89,7 +89,8 @@ row(
   'CPU per price',
 );
 row('---', '---', '---', '---', '---', '---', '---');
-for (const count of [100, 300, 1_000, 3_000, 10_000]) cartRow('10,000 products, 400 categories', count, store, catalog, cart);
+for (const count of [100, 300, 1_000, 3_000, 10_000])
+  cartRow('10,000 products, 400 categories', count, store, catalog, cart);
 const dense = benchStore(5_000, 100);
 cartRow('denser: 5,000 products, 100 categories', 1_000, dense, new Catalog(dense.products), benchCart(dense, 30));
 
