@@ -1,9 +1,10 @@
 import type { CartLine, ProductRulesCache } from './cart-lines';
 import { Catalog, type ProductSource } from './catalog';
 import { createContext, type PricingContext, type PricingOptions } from './context';
-import { createSessionMemo, runPricing, type SessionMemo } from './pipeline';
+import { runPricing } from './pipeline';
 import type { PricedCart } from './result';
 import { indexRules, RuleIndex } from './rule-index';
+import { createSessionMemo, type SessionMemo } from './session-memo';
 
 export interface PriceCartInput extends PricingOptions {
   /** The moment priced, epoch ms (the engine never reads a clock). */

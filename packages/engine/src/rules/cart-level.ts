@@ -1,4 +1,6 @@
-import type { CompiledRule } from '../compile';
+import type { ResolvedLine } from '../cart-lines';
+import { type CompiledRule, inRuleOrder } from '../compile';
+import type { ConditionCache } from '../conditions';
 import { compare, type Decimal, maxDecimal, minDecimal, ZERO } from '../money';
 
 /**
@@ -182,4 +184,34 @@ export function applyShipping(
     if (compare(discount, best.discount) > 0) best = { discount, parts, shortfalls };
   }
   return best;
+}
+
+/**
+ * Cart-level rules in force (thresholds or shipping) in rule order, each with the lines it
+ * applies to and their amounts so far: the lines whose candidates name it.
+ */
+export function cartLevelRules(
+  lines: readonly ResolvedLine[],
+  pick: (line: ResolvedLine) => readonly CompiledRule[],
+  amounts: readonly Decimal[],
+  conditions: ConditionCache,
+): CartLevelRule[] {
+  let found: Map<number, { rule: CompiledRule; lines: CartLevelLine[] }> | undefined;
+  lines.forEach((line, position) => {
+    for (const rule of pick(line)) {
+      let entry = found?.get(rule.ordinal);
+      if (!entry) {
+        if (!conditions.inForce(rule)) continue;
+        entry = { rule, lines: [] };
+        found ??= new Map();
+        found.set(rule.ordinal, entry);
+      }
+      entry.lines.push({ index: line.index, amount: amounts[position] as Decimal });
+    }
+  });
+  if (!found) return [];
+  const byOrdinal = found;
+  return inRuleOrder([...found.values()].map((entry) => entry.rule)).map(
+    (rule) => byOrdinal.get(rule.ordinal) as CartLevelRule,
+  );
 }
