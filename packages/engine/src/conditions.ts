@@ -16,14 +16,22 @@ export interface ConditionFacts {
   readonly coupons: ReadonlySet<string>;
 }
 
+const NONE_UNMET: readonly Unmet[] = Object.freeze([]);
+
 /** Every condition a rule fails (empty: the rule is in force). Store and channel come first. */
-export function unmetConditions(rule: CompiledRule, facts: ConditionFacts): Unmet[] {
+export function unmetConditions(rule: CompiledRule, facts: ConditionFacts): readonly Unmet[] {
+  const store = rule.stores !== undefined && (facts.storeId === undefined || !rule.stores.has(facts.storeId));
+  const channel = rule.channels !== undefined && (facts.channel === undefined || !rule.channels.has(facts.channel));
+  const segment = rule.segments !== undefined && !someIn(rule.segments, facts.segments);
+  const coupon = rule.coupons !== undefined && !someIn(rule.coupons, facts.coupons);
+  const window = !rule.schedule.always && !rule.schedule.isActiveAt(facts.at, facts.zones, facts.timeZone);
+  if (!store && !channel && !segment && !coupon && !window) return NONE_UNMET;
   const unmet: Unmet[] = [];
-  if (rule.stores && (facts.storeId === undefined || !rule.stores.has(facts.storeId))) unmet.push('store');
-  if (rule.channels && (facts.channel === undefined || !rule.channels.has(facts.channel))) unmet.push('channel');
-  if (rule.segments && !someIn(rule.segments, facts.segments)) unmet.push('segment');
-  if (rule.coupons && !someIn(rule.coupons, facts.coupons)) unmet.push('coupon');
-  if (!rule.schedule.always && !rule.schedule.isActiveAt(facts.at, facts.zones, facts.timeZone)) unmet.push('window');
+  if (store) unmet.push('store');
+  if (channel) unmet.push('channel');
+  if (segment) unmet.push('segment');
+  if (coupon) unmet.push('coupon');
+  if (window) unmet.push('window');
   return unmet;
 }
 
@@ -52,5 +60,16 @@ export class ConditionCache {
 
   inForce(rule: CompiledRule): boolean {
     return this.unmet(rule).length === 0;
+  }
+
+  /** The rules of a list that are in force, in its order (the same list when all are). */
+  inForceOf(rules: readonly CompiledRule[]): readonly CompiledRule[] {
+    let kept: CompiledRule[] | undefined;
+    for (let at = 0; at < rules.length; at += 1) {
+      const rule = rules[at] as CompiledRule;
+      if (this.inForce(rule)) kept?.push(rule);
+      else kept ??= rules.slice(0, at);
+    }
+    return kept ?? rules;
   }
 }

@@ -45,6 +45,7 @@ export interface PricingContext {
   readonly minorDigits: number;
   /** baseCurrency → currency; 1 when they are the same. */
   readonly rate: Decimal;
+  readonly rateText: string;
   readonly converts: boolean;
   readonly timeZone: string;
   readonly taxIncluded: boolean;
@@ -113,6 +114,7 @@ export function createContext(options: PricingOptions, zones?: TimeZones): Prici
     baseCurrency,
     minorDigits,
     rate,
+    rateText: rate.toString(),
     converts: currency !== baseCurrency,
     timeZone,
     taxIncluded: options.taxIncluded === true,

@@ -109,11 +109,13 @@ export function lpDive(
 ): { saving: number; sets: { deal: number; pattern: Pattern }[] } {
   const sets: { deal: number; pattern: Pattern }[] = [];
   let saving = 0;
-  let open = columns.filter(
-    ({ d, pattern }) => fits(pattern, remaining) && (used[d] as number) < (deals[d] as Deal).maxApplications,
-  );
+  const stillOpen = ({ d, pattern }: { d: number; pattern: Pattern }) =>
+    fits(pattern, remaining) && (used[d] as number) < (deals[d] as Deal).maxApplications;
+  let open = columns.filter(stillOpen);
+  // The LP columns of the open patterns, kept alongside them.
+  let openColumns = open.map(({ d, pattern }) => model.column(d, pattern));
   while (open.length > 0) {
-    const { primal } = model.solve(open, remaining, used);
+    const { primal } = model.solveColumns(openColumns, remaining, used);
     let pick = -1;
     let most = 0;
     for (const [index, value] of primal) {
@@ -132,9 +134,15 @@ export function lpDive(
       sets.push({ deal: chosen.d, pattern: chosen.pattern });
       saving += chosen.pattern.saving;
     }
-    open = open.filter(
-      ({ d, pattern }) => fits(pattern, remaining) && (used[d] as number) < (deals[d] as Deal).maxApplications,
-    );
+    const nextOpen: typeof open = [];
+    const nextColumns: typeof openColumns = [];
+    open.forEach((candidate, at) => {
+      if (!stillOpen(candidate)) return;
+      nextOpen.push(candidate);
+      nextColumns.push(openColumns[at] as (typeof openColumns)[number]);
+    });
+    open = nextOpen;
+    openColumns = nextColumns;
   }
   return { saving, sets };
 }

@@ -2,14 +2,25 @@ import type { ResolvedLine } from './cart-lines';
 import type { CompiledRule } from './compile';
 import type { PricingContext } from './context';
 import { appliedText, title, type Words } from './explain';
-import { type Decimal, roundMoney, roundToSum, ZERO } from './money';
+import {
+  compare,
+  Decimal,
+  fromMinor,
+  minorString,
+  moneyText,
+  plus,
+  roundedRatio,
+  roundToSum,
+  toMinor,
+  ZERO,
+} from './money';
 import type { AppliedDiscount, PriceAdjustment } from './result';
 import type { ThresholdOutcome } from './rules/cart-level';
 
 /**
  * A line's figures once the cart is rounded: its discount parts (rounded to add up to the
  * line's discount), its tax, and the text of each amount. A session keeps the figures of
- * lines that nothing cart-wide touched, by `figuresKey`.
+ * lines that nothing cart-wide touched.
  */
 
 export interface UnitPrices {
@@ -31,10 +42,11 @@ const NO_PARTS: ReadonlyMap<CompiledRule, Decimal> = new Map();
 
 /** One line's figures once its total is rounded: discount parts, tax, and the texts of it all. */
 export interface LineFigures {
-  /** Each rule's rounded part, adding up to subtotal − total. */
+  /** Each rule's rounded part, adding up to subtotal − total (the non-zero `ruleParts`, in their order). */
   discounts: AppliedDiscount[];
   ruleParts: ReadonlyMap<CompiledRule, Decimal>;
-  tax: Decimal;
+  /** The line's tax (see `taxAmount`). */
+  tax: LineTax;
   adjustment: PriceAdjustment | undefined;
   texts: {
     base: string;
@@ -56,8 +68,8 @@ export function lineFigures(
   total: Decimal,
   context: PricingContext,
   say: Words,
-  money: (value: Decimal) => string,
 ): LineFigures {
+  const digits = context.minorDigits;
   const subtotal = prices.subtotal[position] as Decimal;
   const base = prices.base[position] as Decimal;
   const unit = prices.unit[position] as Decimal;
@@ -68,7 +80,7 @@ export function lineFigures(
   const discounts: AppliedDiscount[] = [];
   if (lineParts || thresholdParts) {
     const parts = new Map(lineParts);
-    for (const part of thresholdParts ?? []) parts.set(part.rule, (parts.get(part.rule) ?? ZERO).plus(part.amount));
+    for (const part of thresholdParts ?? []) parts.set(part.rule, plus(parts.get(part.rule) ?? ZERO, part.amount));
     const rules = [...parts.keys()];
     const roundedParts = roundToSum([...parts.values()], context.currency, subtotal.minus(total));
     const byRule = new Map<CompiledRule, Decimal>();
@@ -76,46 +88,56 @@ export function lineFigures(
       const amount = roundedParts[at] as Decimal;
       byRule.set(partRule, amount);
       if (amount.isZero()) return;
-      discounts.push({
-        ruleId: partRule.id,
-        kind: partRule.kind,
-        ...(partRule.name ? { name: partRule.name } : {}),
-        amount: money(amount),
-        text: appliedText(partRule, say, amount),
-      });
+      const text = moneyText(amount, digits);
+      const said = appliedText(partRule, say, amount);
+      discounts.push(
+        partRule.name
+          ? { ruleId: partRule.id, kind: partRule.kind, name: partRule.name, amount: text, text: said }
+          : { ruleId: partRule.id, kind: partRule.kind, amount: text, text: said },
+      );
     });
     ruleParts = byRule;
   }
-  const tax = lineTax(total, line.product.taxRate, context);
-  const zero = money(ZERO);
-  const unitText = money(unit);
-  const subtotalText = money(subtotal);
-  const discounted = !total.eq(subtotal);
+  const tax = lineTax(line, total, context);
+  const zero = moneyText(ZERO, digits);
+  const unitText = unit === line.product.price ? productPriceText(line, digits) : moneyText(unit, digits);
+  const subtotalText = subtotal === unit ? unitText : moneyText(subtotal, digits);
+  const discounted = total !== subtotal && compare(total, subtotal) !== 0;
+  const baseText = base === unit ? unitText : moneyText(base, digits);
   return {
     discounts,
     ruleParts,
     tax,
-    adjustment:
-      rule && !unit.eq(base)
-        ? {
-            ruleId: rule.id,
-            kind: rule.kind as 'price' | 'priceList',
-            ...(rule.name ? { name: rule.name } : {}),
-            from: money(base),
-            to: unitText,
-            text: `${title(rule, say)}: ${unitText} instead of ${money(base)}`,
-          }
-        : undefined,
+    adjustment: rule && compare(unit, base) !== 0 ? adjustmentOf(rule, baseText, unitText, say) : undefined,
     texts: {
-      base: base === unit ? unitText : money(base),
+      base: baseText,
       unit: unitText,
       subtotal: subtotalText,
-      discount: discounted ? money(subtotal.minus(total)) : zero,
-      total: discounted ? money(total) : subtotalText,
-      tax: tax.isZero() ? zero : money(tax),
-      taxRate: line.product.taxRate.toString(),
+      discount: discounted ? moneyText(subtotal.minus(total), digits) : zero,
+      total: discounted ? moneyText(total, digits) : subtotalText,
+      tax: tax.text,
+      taxRate: line.source.taxRateText,
     },
   };
+}
+
+function adjustmentOf(rule: CompiledRule, from: string, to: string, say: Words): PriceAdjustment {
+  const kind = rule.kind as 'price' | 'priceList';
+  const text = `${title(rule, say)}: ${to} instead of ${from}`;
+  return rule.name
+    ? { ruleId: rule.id, kind, name: rule.name, from, to, text }
+    : { ruleId: rule.id, kind, from, to, text };
+}
+
+/** The product's own price as money text, written once per product. */
+function productPriceText(line: ResolvedLine, digits: number): string {
+  const texts = line.source.priceTexts;
+  let text = texts[digits];
+  if (text === undefined) {
+    text = moneyText(line.product.price, digits);
+    texts[digits] = text;
+  }
+  return text;
 }
 
 /** Figures shared between results of a session are read-only, so no caller can change another's. */
@@ -124,30 +146,36 @@ export function frozen(figures: LineFigures): LineFigures {
   Object.freeze(figures.discounts);
   if (figures.adjustment) Object.freeze(figures.adjustment);
   Object.freeze(figures.texts);
+  Object.freeze(figures.tax);
   return Object.freeze(figures);
 }
 
-/** What a line priced alone and untouched cart-wide depends on (the session's constants aside). */
-export function figuresKey(
-  line: ResolvedLine,
-  position: number,
-  prices: UnitPrices,
-  rules: readonly CompiledRule[],
-  tierCounts: ReadonlyMap<number, number>,
-): string {
-  const base = prices.base[position] as Decimal;
-  const unit = prices.unit[position] as Decimal;
-  const original = line.product.price;
-  let key = `${line.sku}|${line.qty}|${unit === original ? '=' : unit.toString()}|${base === original ? '=' : base.toString()}|${prices.rule[position]?.ordinal ?? ''}|`;
-  for (const rule of rules) {
-    key += `${rule.ordinal}${rule.kind === 'tiered' ? `:${tierCounts.get(rule.ordinal) ?? 0}` : ''},`;
-  }
-  return key;
+/** A line's tax: in whole minor units when a number holds it exactly, else as a decimal. */
+export interface LineTax {
+  minor: number;
+  exact: Decimal | undefined;
+  text: string;
+}
+
+/** The tax as a decimal. */
+export function taxAmount(tax: LineTax, digits: number): Decimal {
+  return tax.exact ?? fromMinor(tax.minor, digits);
 }
 
 /** Step 6: tax of a line. Excluded: amount × rate. Included: amount − amount / (1 + rate). Rounded. */
-export function lineTax(amount: Decimal, rate: Decimal, context: PricingContext): Decimal {
-  if (rate.isZero() || amount.isZero()) return ZERO;
-  const tax = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
-  return roundMoney(tax, context.currency);
+export function lineTax(line: ResolvedLine, amount: Decimal, context: PricingContext): LineTax {
+  const digits = context.minorDigits;
+  const rate = line.product.taxRate;
+  if (rate.isZero() || amount.isZero()) return { minor: 0, exact: undefined, text: moneyText(ZERO, digits) };
+  // In minor units as numbers when exact: amount × n / 10^k, or amount × n / (10^k + n) included.
+  const ratio = line.source.taxRatio;
+  const minor = ratio ? toMinor(amount, digits) : Number.NaN;
+  if (ratio && !Number.isNaN(minor)) {
+    const denominator = context.taxIncluded ? ratio.scale + ratio.numerator : ratio.scale;
+    const rounded = roundedRatio(minor, ratio.numerator, denominator);
+    if (!Number.isNaN(rounded)) return { minor: rounded, exact: undefined, text: minorString(rounded, digits) };
+  }
+  const exact = context.taxIncluded ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
+  const tax = exact.toDecimalPlaces(digits, Decimal.ROUND_HALF_UP);
+  return { minor: toMinor(tax, digits), exact: tax, text: moneyText(tax, digits) };
 }

@@ -1,10 +1,10 @@
 import type { ResolvedLine } from './cart-lines';
-import type { CompiledRule } from './compile';
+import { type CompiledRule, inRuleOrder } from './compile';
 import type { ConditionCache } from './conditions';
 import { couponText, segmentText, spendMoreText, title, unitsShortText, type Words, windowText } from './explain';
 import { formatPercent, moneyString } from './money';
-import type { NearMiss } from './result';
-import type { ShippingOutcome, Shortfall, ThresholdOutcome } from './rules/cart-level';
+import type { NearMiss, NearMissReason } from './result';
+import type { ShippingOutcome, ThresholdOutcome } from './rules/cart-level';
 import { tierReached } from './rules/unit-discount';
 import type { LineRuleOutcome } from './stacking';
 import { formatLocalTime, type TimeZones } from './time-zones';
@@ -35,39 +35,31 @@ export interface NearMissFacts {
 export function findNearMisses(facts: NearMissFacts): NearMiss[] {
   const misses: NearMiss[] = [];
   const say = facts.words;
-  const linesOf = new Map<CompiledRule, number[]>();
-  facts.lines.forEach((line) => {
-    for (const rule of line.all) {
-      const list = linesOf.get(rule);
-      if (list) list.push(line.index);
-      else linesOf.set(rule, [line.index]);
-    }
-  });
-  const base = (rule: CompiledRule, lines: number[]) => ({
-    ruleId: rule.id,
-    kind: rule.kind,
-    ...(rule.name ? { name: rule.name } : {}),
-    lines,
-  });
-  const rules = [...linesOf.keys()].sort((a, b) => a.ordinal - b.ordinal);
-  for (const rule of rules) {
-    const lines = linesOf.get(rule) as number[];
+  // The rules of the cart's lines, each once, in rule order.
+  const rules: CompiledRule[] = [];
+  for (const line of facts.lines) for (const rule of line.all) rules.push(rule);
+  inRuleOrder(rules);
+  const linesOf = (rule: CompiledRule) => {
+    const lines: number[] = [];
+    for (const line of facts.lines) if (line.all.includes(rule)) lines.push(line.index);
+    return lines;
+  };
+  for (let position = 0; position < rules.length; position += 1) {
+    const rule = rules[position] as CompiledRule;
+    if (rule === rules[position - 1]) continue;
     const unmet = facts.conditions.unmet(rule);
     if (unmet.length === 1) {
       const reason = unmet[0];
       if (reason === 'segment') {
-        misses.push({ ...base(rule, lines), reason: 'segment', text: segmentText(rule, say) });
-      } else if (
-        reason === 'coupon' &&
-        ![...(rule.coupons ?? [])].some((code) => facts.enteredCoupons.includes(code))
-      ) {
-        misses.push({ ...base(rule, lines), reason: 'coupon', text: couponText(rule, say) });
+        misses.push(nearMiss(rule, linesOf(rule), 'segment', segmentText(rule, say)));
+      } else if (reason === 'coupon' && !facts.enteredCoupons.some((code) => rule.coupons?.has(code))) {
+        misses.push(nearMiss(rule, linesOf(rule), 'coupon', couponText(rule, say)));
       } else if (reason === 'window') {
         const at = facts.conditions.facts.at;
         const opens = rule.schedule.nextChange(at, facts.zones, facts.timeZone);
         if (opens !== null && opens - at <= UPCOMING_WINDOW_MS) {
           const when = formatLocalTime(opens, facts.zones.get(rule.schedule.recurrence?.timeZone ?? facts.timeZone));
-          misses.push({ ...base(rule, lines), reason: 'window', startsAt: opens, text: windowText(rule, say, when) });
+          misses.push(nearMiss(rule, linesOf(rule), 'window', windowText(rule, say, when), { startsAt: opens }));
         }
       }
       continue;
@@ -86,33 +78,49 @@ export function findNearMisses(facts: NearMissFacts): NearMiss[] {
             : reached
               ? 'the next tier'
               : title(rule, say);
-        misses.push({
-          ...base(rule, lines),
-          reason: 'quantity',
-          unitsShort: units,
-          text: unitsShortText(rule, say, units, what),
-        });
+        misses.push(
+          nearMiss(rule, linesOf(rule), 'quantity', unitsShortText(rule, say, units, what), { unitsShort: units }),
+        );
       }
     } else if (rule.kind === 'mixMatch') {
       const short = unitsShortOfSet(rule, facts);
       if (short !== undefined) {
-        misses.push({
-          ...base(rule, lines),
-          reason: 'quantity',
-          unitsShort: short,
-          text: unitsShortText(rule, say, short),
-        });
+        misses.push(nearMiss(rule, linesOf(rule), 'quantity', unitsShortText(rule, say, short), { unitsShort: short }));
       }
     }
   }
-  const spend = (shortfall: Shortfall): NearMiss => ({
-    ...base(shortfall.rule, shortfall.lines),
-    reason: 'threshold',
-    shortBy: moneyString(shortfall.shortBy, say.currency),
-    text: spendMoreText(shortfall.rule, say, shortfall.shortBy),
-  });
-  misses.push(...facts.thresholds.shortfalls.map(spend), ...facts.shipping.shortfalls.map(spend));
+  for (const shortfall of [...facts.thresholds.shortfalls, ...facts.shipping.shortfalls]) {
+    misses.push(
+      nearMiss(
+        shortfall.rule,
+        shortfall.lines.slice(),
+        'threshold',
+        spendMoreText(shortfall.rule, say, shortfall.shortBy),
+        {
+          shortBy: moneyString(shortfall.shortBy, say.currency),
+        },
+      ),
+    );
+  }
   return misses;
+}
+
+/** A near miss, its fields in one order: rule, lines, reason, the detail of the reason, text. */
+function nearMiss(
+  rule: CompiledRule,
+  lines: number[],
+  reason: NearMissReason,
+  text: string,
+  detail?: Pick<NearMiss, 'startsAt' | 'unitsShort' | 'shortBy'>,
+): NearMiss {
+  const miss = (
+    rule.name
+      ? { ruleId: rule.id, kind: rule.kind, name: rule.name, lines, reason }
+      : { ruleId: rule.id, kind: rule.kind, lines, reason }
+  ) as NearMiss;
+  if (detail) Object.assign(miss, detail);
+  miss.text = text;
+  return miss;
 }
 
 /** Units missing for one set of a deal that formed none, when some but not all are there. */

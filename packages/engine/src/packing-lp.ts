@@ -72,20 +72,10 @@ export function solvePackingLp(
   let lastValue = Number.NEGATIVE_INFINITY;
   let optimal = false;
 
-  const costOfBasic = (row: number) => {
-    const variable = basis[row] as number;
-    return variable >= 0 ? (columns[variable] as LpColumn).value : 0;
-  };
-  const objective = () => {
-    let total = 0;
-    for (let row = 0; row < m; row += 1) total += costOfBasic(row) * (values[row] as number);
-    return total;
-  };
-
   for (; iterations < maxIterations; iterations += 1) {
     duals.fill(0);
     for (let row = 0; row < m; row += 1) {
-      const cost = costOfBasic(row);
+      const cost = costOfBasic(columns, basis, row);
       if (cost === 0) continue;
       for (let k = 0; k < m; k += 1) duals[k] = (duals[k] as number) + cost * (inverse[row * m + k] as number);
     }
@@ -175,7 +165,7 @@ export function solvePackingLp(
       values[row] = Math.max(0, (values[row] as number) - factor * (values[leaving] as number));
     }
     basis[leaving] = entering >= 0 ? entering : -(enteringSlack + 1);
-    const value = objective();
+    const value = objective(columns, basis, values, m);
     stalled = value > lastValue + TOLERANCE ? 0 : stalled + 1;
     lastValue = Math.max(lastValue, value);
   }
@@ -185,5 +175,17 @@ export function solvePackingLp(
     const variable = basis[row] as number;
     if (variable >= 0 && (values[row] as number) > TOLERANCE) primal.set(variable, values[row] as number);
   }
-  return { value: objective(), duals, primal, optimal, iterations };
+  return { value: objective(columns, basis, values, m), duals, primal, optimal, iterations };
+}
+
+/** The objective value of the basic variable of a row (0 for a slack). */
+function costOfBasic(columns: readonly LpColumn[], basis: Int32Array, row: number): number {
+  const variable = basis[row] as number;
+  return variable >= 0 ? (columns[variable] as LpColumn).value : 0;
+}
+
+function objective(columns: readonly LpColumn[], basis: Int32Array, values: Float64Array, m: number): number {
+  let total = 0;
+  for (let row = 0; row < m; row += 1) total += costOfBasic(columns, basis, row) * (values[row] as number);
+  return total;
 }

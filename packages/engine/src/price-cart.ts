@@ -1,9 +1,10 @@
-import { type CartLine, ProductRulesCache } from './cart-lines';
+import type { CartLine, ProductRulesCache } from './cart-lines';
 import { Catalog, type ProductSource } from './catalog';
 import { createContext, type PricingContext, type PricingOptions } from './context';
-import { createSessionMemo, runPricing, type SessionMemo } from './pipeline';
+import { runPricing } from './pipeline';
 import type { PricedCart } from './result';
 import { indexRules, RuleIndex } from './rule-index';
+import { createSessionMemo, type SessionMemo } from './session-memo';
 
 export interface PriceCartInput extends PricingOptions {
   /** The moment priced, epoch ms (the engine never reads a clock). */
@@ -22,14 +23,17 @@ export interface SessionOptions extends PricingOptions {
 
 /** Best-deal answers kept per session; the oldest go first beyond this. */
 const MEMO_SIZE = 256;
+/** Products whose lines a session keeps priced; the oldest go first beyond this. */
+const PRODUCTS_KEPT = 4_096;
 
 /**
  * One checkout's pricing, for callers that price the same cart again and again (a terminal
  * on every scan, a storefront cart page). It keeps what does not change between prices of
- * one checkout — products parsed, rule candidates per SKU, best-deal answers by their inputs
- * — and recomputes the rest, so a scan costs well under a first price. The customer, coupons
- * and currency are fixed for a session: new facts mean a new session (as the checkout cache
- * of a terminal does). `at` and the lines are passed on every call; nothing else is kept.
+ * one checkout — each line priced up to the cart-wide steps (unit prices, line rules, figures)
+ * by the facts it depended on, best-deal answers by their inputs — so a scan recomputes the
+ * changed line and the cart-wide steps. The customer, coupons and currency are fixed for a
+ * session: new facts mean a new session (as the checkout cache of a terminal does). `at` and
+ * the lines are passed on every call; nothing else is kept.
  */
 export class PricingSession {
   readonly index: RuleIndex;
@@ -42,9 +46,8 @@ export class PricingSession {
   }
 
   price(at: number, lines: readonly CartLine[]): PricedCart {
-    forgetOldest(this.memo.lineRules.deals, MEMO_SIZE);
-    forgetOldest(this.memo.lineRules.alone, MEMO_SIZE * 16);
-    forgetOldest(this.memo.figures, MEMO_SIZE * 16);
+    forgetOldest(this.memo.deals, MEMO_SIZE);
+    forgetOldest(this.memo.lines, PRODUCTS_KEPT);
     return runPricing({
       index: this.index,
       products: this.products,
@@ -56,8 +59,8 @@ export class PricingSession {
   }
 }
 
-function forgetOldest(map: Map<string, unknown>, size: number): void {
-  while (map.size > size) map.delete(map.keys().next().value as string);
+function forgetOldest<K>(map: Map<K, unknown>, size: number): void {
+  while (map.size > size) map.delete(map.keys().next().value as K);
 }
 
 /**
@@ -75,5 +78,5 @@ function prepare(options: SessionOptions): { index: RuleIndex; context: PricingC
   const index = options.rules instanceof RuleIndex ? options.rules : indexRules(options.rules);
   const context = createContext(options, index.zones);
   const catalog = options.products instanceof Catalog ? options.products : new Catalog(options.products);
-  return { index, context, products: new ProductRulesCache(index, catalog) };
+  return { index, context, products: index.productsIn(catalog) };
 }

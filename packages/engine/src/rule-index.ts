@@ -1,3 +1,5 @@
+import { ProductRulesCache } from './cart-lines';
+import type { Catalog } from './catalog';
 import { CompiledRule, type ProductRef } from './compile';
 import type { Rule } from './rule-schema';
 import { TimeZones } from './time-zones';
@@ -21,6 +23,10 @@ export class RuleIndex {
   private readonly byProductObject = new WeakMap<ProductRef, ProductRuleSets>();
   /** Codes of coupons that are not combined with other coupons. */
   readonly soloCoupons: ReadonlySet<string>;
+  /** Products of each catalog priced with this index, with their rules (pure caches). */
+  private readonly catalogs = new WeakMap<Catalog, ProductRulesCache>();
+  /** Rule titles by cart currency and rate: the same words for every cart. */
+  private readonly titleSets = new Map<string, Map<CompiledRule, string>>();
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules.map((rule, ordinal) => new CompiledRule(rule, ordinal));
@@ -66,6 +72,29 @@ export class RuleIndex {
       if (change !== null && (next === null || change < next)) next = change;
     }
     return next;
+  }
+
+  /** Products of a catalog with the rules that can apply to each, kept for the catalog's life. */
+  productsIn(catalog: Catalog): ProductRulesCache {
+    let products = this.catalogs.get(catalog);
+    if (!products) {
+      products = new ProductRulesCache(this, catalog);
+      this.catalogs.set(catalog, products);
+    }
+    return products;
+  }
+
+  /** Where rule titles in one cart currency (at one rate) are kept once written. */
+  titlesIn(currency: string, rate: string): Map<CompiledRule, string> {
+    const key = `${currency} ${rate}`;
+    let titles = this.titleSets.get(key);
+    if (!titles) {
+      // Rates move: keep the titles of the last few only.
+      if (this.titleSets.size >= 16) this.titleSets.clear();
+      titles = new Map();
+      this.titleSets.set(key, titles);
+    }
+    return titles;
   }
 
   /** Rules unlocked by a coupon code (normalised), in rule order. */

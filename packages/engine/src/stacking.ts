@@ -1,9 +1,16 @@
 import { bestDeal, type Deal, type DealSolution, type DealType } from './best-deal';
 import type { CompiledRule, ProductRef } from './compile';
 import type { StackingModel } from './context';
-import type { Decimal } from './money';
+import { compare, type Decimal } from './money';
 import { searchBenefit, setDiscounts } from './rules/mix-match';
-import { compoundOffer, singleOffer, type UnitOffer, type UnitRuleFacts } from './rules/unit-discount';
+import {
+  amountOff,
+  compoundOffer,
+  takesNothing,
+  type UnitOffer,
+  type UnitRuleFacts,
+  unitBenefit,
+} from './rules/unit-discount';
 
 /**
  * Line rules (discount, tiered, mixMatch) taken one priority at a time, highest first.
@@ -51,43 +58,52 @@ export interface LineRuleOutcome {
 /** Memo of best-deal searches by their exact inputs (a session keeps one across scans). */
 export type DealMemo = Map<string, DealSolution>;
 
-export function applyLineRules(
+const NO_DISCOUNTS: readonly UnitDiscount[] = Object.freeze([]);
+
+/**
+ * A line with no mix-and-match rule in force: nothing it does depends on the other lines
+ * (tier counts aside), and its units stay one lot — each priority's best offer applies to
+ * all of them. What one unit ends up at, and what each rule took off it.
+ */
+export function priceAlone(
+  rules: readonly CompiledRule[],
+  unitPrice: Decimal,
+  stacking: StackingModel,
+  facts: UnitRuleFacts,
+): { price: Decimal; discounts: readonly UnitDiscount[] } {
+  let price = unitPrice;
+  let discounts = NO_DISCOUNTS;
+  const priorities = rules.length === 1 ? [(rules[0] as CompiledRule).priority] : prioritiesOf(rules);
+  for (const priority of priorities) {
+    const here = rules.length === 1 ? rules : rules.filter((rule) => rule.priority === priority);
+    const offer = bestOffer(here, price, stacking, facts);
+    if (!offer) continue;
+    price = offer.price;
+    discounts = discounts.length === 0 ? offer.parts : [...discounts, ...offer.parts];
+    // Closed: lower priorities do not touch these units.
+    if (stacking !== 'acrossPriorities' || offer.exclusive) break;
+  }
+  return { price, discounts };
+}
+
+/** Distinct priorities, highest first. */
+function prioritiesOf(rules: readonly CompiledRule[]): number[] {
+  const priorities: number[] = [];
+  for (const rule of rules) if (!priorities.includes(rule.priority)) priorities.push(rule.priority);
+  return priorities.sort((a, b) => b - a);
+}
+
+/**
+ * Line rules of lines that share mix-and-match rules, priced together: by priority, each
+ * open unit's best option chosen by the best-deal search (remembered in `memo` when given).
+ */
+export function applyJointRules(
   lines: readonly DiscountLine[],
   stacking: StackingModel,
   facts: UnitRuleFacts,
-  memo?: LineRuleMemo,
+  memo?: DealMemo,
 ): LineRuleOutcome {
-  // A line without a mix-and-match rule is priced alone: nothing it does depends on the other
-  // lines (tier counts aside, which are part of its key). A session remembers such outcomes.
-  const together = lines.filter((line) => line.rules.some((rule) => rule.kind === 'mixMatch'));
-  const lots: Lot[] = [];
-  for (const line of lines) {
-    if (line.rules.some((rule) => rule.kind === 'mixMatch')) continue;
-    const key = memo ? aloneKey(line, stacking, facts) : '';
-    let outcome = memo?.alone.get(key);
-    if (!outcome) {
-      outcome = runPriorities([line], stacking, facts, memo?.deals).lots.map(({ line: _, ...rest }) => rest);
-      memo?.alone.set(key, outcome);
-    }
-    for (const lot of outcome) lots.push({ ...lot, line: line.index });
-  }
-  const joint = runPriorities(together, stacking, facts, memo?.deals);
-  return { lots: [...lots, ...joint.lots], approximate: joint.approximate, searchNodes: joint.searchNodes };
-}
-
-/** What the outcome of a line priced alone depends on. */
-function aloneKey(line: DiscountLine, stacking: StackingModel, facts: UnitRuleFacts): string {
-  let key = `${stacking}|${line.product.sku}|${line.qty}|${line.unitPrice.toString()}|`;
-  for (const rule of line.rules) {
-    key += `${rule.ordinal}${rule.kind === 'tiered' ? `:${facts.tierCounts.get(rule.ordinal) ?? 0}` : ''},`;
-  }
-  return key;
-}
-
-/** Outcomes a session keeps between prices: best-deal searches and lines priced alone. */
-export interface LineRuleMemo {
-  deals: DealMemo;
-  alone: Map<string, Omit<Lot, 'line'>[]>;
+  return runPriorities(lines, stacking, facts, memo);
 }
 
 function runPriorities(
@@ -103,9 +119,7 @@ function runPriorities(
     open: true,
     discounts: [],
   }));
-  const priorities = [...new Set(lines.flatMap((line) => line.rules.map((rule) => rule.priority)))].sort(
-    (a, b) => b - a,
-  );
+  const priorities = prioritiesOf(lines.flatMap((line) => line.rules));
   let approximate = false;
   let searchNodes = 0;
   const byIndex = new Map(lines.map((line) => [line.index, line]));
@@ -189,44 +203,47 @@ interface Offer extends UnitOffer {
   exclusive: boolean;
 }
 
-/** The best option for a unit outside any set, or undefined when nothing takes anything off. */
+/**
+ * The best option for a unit outside any set, or undefined when nothing takes anything off:
+ * each rule alone, and (withinPriority) the chain of the compound ones, in that order; the
+ * lowest price wins, the first of equals unless a later one keeps the unit open.
+ */
 function bestOffer(
   rules: readonly CompiledRule[],
   price: Decimal,
   stacking: StackingModel,
   facts: UnitRuleFacts,
 ): Offer | undefined {
-  if (rules.length === 0) return undefined;
-  const options: Offer[] = [];
-  if (stacking === 'withinPriority') {
-    for (const rule of rules) {
-      if (rule.concurrency === 'compound') continue;
-      const offer = singleOffer(rule, price, facts);
-      if (offer) options.push({ ...offer, exclusive: rule.concurrency === 'exclusive' });
+  let best: Offer | undefined;
+  let compound = false;
+  for (const rule of rules) {
+    if (stacking === 'withinPriority' && rule.concurrency === 'compound') {
+      compound = true;
+      continue;
     }
+    const benefit = unitBenefit(rule, facts);
+    if (!benefit) continue;
+    const amount = amountOff(benefit, price, facts.convert);
+    if (takesNothing(amount)) continue;
+    const after = price.minus(amount);
+    const exclusive = rule.concurrency === 'exclusive';
+    if (!best || beats(after, exclusive, best)) best = { parts: [{ rule, amount }], price: after, exclusive };
+  }
+  if (compound) {
     const chain = compoundOffer(
       rules.filter((rule) => rule.concurrency === 'compound'),
       price,
       facts,
     );
-    if (chain) options.push({ ...chain, exclusive: false });
-  } else {
-    for (const rule of rules) {
-      const offer = singleOffer(rule, price, facts);
-      if (offer) options.push({ ...offer, exclusive: rule.concurrency === 'exclusive' });
-    }
-  }
-  let best: Offer | undefined;
-  for (const option of options) {
-    if (!best) {
-      best = option;
-      continue;
-    }
-    const order = option.price.comparedTo(best.price);
-    // Equal prices: keep the unit open for lower priorities when a non-exclusive rule gives the same.
-    if (order < 0 || (order === 0 && best.exclusive && !option.exclusive)) best = option;
+    if (chain && (!best || beats(chain.price, false, best))) best = { ...chain, exclusive: false };
   }
   return best;
+}
+
+/** Equal prices: a non-exclusive option keeps the unit open for lower priorities, so it wins. */
+function beats(price: Decimal, exclusive: boolean, best: Offer): boolean {
+  const order = compare(price, best.price);
+  return order < 0 || (order === 0 && best.exclusive && !exclusive);
 }
 
 function applyOffer(lot: Lot, qty: number, offer: Offer | undefined, stacking: StackingModel): Lot[] {

@@ -11,6 +11,7 @@ import {
   roundMoney,
   roundToSum,
 } from '../src';
+import { compare, minorString, moneyString, roundedRatio, toMinor } from '../src/money';
 
 describe('currencies', () => {
   it('knows the minor units of ISO 4217', () => {
@@ -49,6 +50,100 @@ describe('rounding', () => {
     const parts = [third, third.times(2), new Decimal('0.005')];
     const rounded = roundToSum(parts, 'USD');
     expect(rounded.reduce((sum, part) => sum.plus(part), new Decimal(0)).toFixed(2)).toBe('1.01');
+  });
+});
+
+describe('rounding to a sum', () => {
+  const partArb = fc.oneof(
+    fc.integer({ min: 0, max: 10_000_000 }).map((cents) => new Decimal(cents).dividedBy(100)),
+    fc.integer({ min: 0, max: 10_000_000 }).map((value) => new Decimal(value).dividedBy(100_000)),
+    fc
+      .tuple(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 1, max: 97 }))
+      .map(([value, by]) => new Decimal(value).dividedBy(by)),
+    fc.bigInt({ min: 0n, max: 10n ** 30n }).map((value) => new Decimal(value.toString()).dividedBy(1000)),
+  );
+
+  it('keeps parts already on the grid, adds up to the rounded sum, and moves each part by less than a unit', () => {
+    fc.assert(
+      fc.property(fc.array(partArb, { maxLength: 12 }), fc.constantFrom('USD', 'JPY', 'KWD'), (parts, currency) => {
+        const digits = minorUnits(currency);
+        const rounded = roundToSum(parts, currency);
+        const exactSum = parts.reduce((sum, part) => sum.plus(part), new Decimal(0));
+        const sum = rounded.reduce((total, part) => total.plus(part), new Decimal(0));
+        expect(sum.eq(roundMoney(exactSum.toDecimalPlaces(30), currency))).toBe(true);
+        parts.forEach((part, index) => {
+          const result = rounded[index] as Decimal;
+          expect(result.decimalPlaces()).toBeLessThanOrEqual(digits);
+          if (part.decimalPlaces() <= digits) expect(result.eq(part)).toBe(true);
+          expect(
+            result
+              .minus(part)
+              .abs()
+              .lt(new Decimal(1).dividedBy(10 ** digits)),
+          ).toBe(true);
+        });
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+});
+
+describe('money as plain numbers', () => {
+  const decimalArb = fc.oneof(
+    fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }).map((cents) => new Decimal(cents).dividedBy(100)),
+    fc
+      .tuple(fc.bigInt({ min: -(10n ** 30n), max: 10n ** 30n }), fc.integer({ min: 0, max: 12 }))
+      .map(([value, places]) => new Decimal(value.toString()).dividedBy(new Decimal(10).pow(places))),
+    fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e20, max: 1e20 }).map((value) => new Decimal(value)),
+  );
+
+  it('compares decimals as decimal.js does', () => {
+    fc.assert(
+      fc.property(decimalArb, decimalArb, (a, b) => {
+        expect(compare(a, b)).toBe(a.comparedTo(b));
+        expect(compare(a, a)).toBe(0);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('reads an amount as whole minor units exactly when it is on the grid and a number holds it', () => {
+    fc.assert(
+      fc.property(decimalArb, fc.constantFrom('JPY', 'USD', 'KWD'), (value, currency) => {
+        const digits = minorUnits(currency);
+        const minor = toMinor(value, digits);
+        const scaled = value.times(10 ** digits);
+        if (Number.isNaN(minor)) {
+          expect(value.decimalPlaces() > digits || scaled.abs().gt(Number.MAX_SAFE_INTEGER)).toBe(true);
+        } else {
+          expect(new Decimal(minor).eq(scaled)).toBe(true);
+          expect(minorString(minor, digits)).toBe(moneyString(value, currency));
+        }
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('rounds a ratio of whole numbers half away from zero as decimal.js does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1_000_000_000, max: 1_000_000_000 }),
+        fc.integer({ min: 0, max: 1_000_000 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.boolean(),
+        (cents, numerator, places, included) => {
+          const amount = new Decimal(cents).dividedBy(100);
+          const rate = new Decimal(numerator).dividedBy(10 ** places);
+          const tax = included ? amount.minus(amount.dividedBy(rate.plus(1))) : amount.times(rate);
+          const expected = tax.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+          const denominator = included ? 10 ** places + numerator : 10 ** places;
+          const rounded = roundedRatio(cents, numerator, denominator);
+          if (Number.isNaN(rounded)) expect(Math.abs(cents) * numerator).toBeGreaterThan(Number.MAX_SAFE_INTEGER);
+          else expect(new Decimal(rounded).dividedBy(100).eq(expected)).toBe(true);
+        },
+      ),
+      { numRuns: 5_000 },
+    );
   });
 });
 

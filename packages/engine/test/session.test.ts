@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Catalog, indexRules, PricingSession, priceCart } from '../src';
-import { linesArb, pricesArb, productsOf, rulesArb } from './support/arbitraries';
+import { linesArb, pricesArb, productsOf, rulesArb, SKUS } from './support/arbitraries';
 
 const AT = Date.parse('2026-11-22T10:00:00.000Z');
 
@@ -23,6 +23,37 @@ describe('PricingSession', () => {
           const session = new PricingSession(options);
           let at = AT;
           scans.forEach((lines, step) => {
+            at += steps[step] ?? 0;
+            expect(session.price(at, lines)).toEqual(priceCart({ ...options, at, lines }));
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  }, 120_000);
+
+  it('prices carts whose lines repeat, change quantity, go and come back exactly as priceCart would', () => {
+    const anyLines = fc.array(fc.record({ sku: fc.constantFrom(...SKUS), qty: fc.integer({ min: 1, max: 5 }) }), {
+      minLength: 1,
+      maxLength: 7,
+    });
+    fc.assert(
+      fc.property(
+        pricesArb,
+        fc.array(anyLines, { minLength: 2, maxLength: 6 }),
+        rulesArb(false, 8),
+        fc.array(fc.integer({ min: 0, max: 90_000_000 }), { minLength: 6, maxLength: 6 }),
+        (prices, carts, rules, steps) => {
+          const windowed = rules.map((rule, index) =>
+            index % 3 === 1
+              ? { ...rule, recurrence: { rrule: 'FREQ=DAILY', start: '11:30', durationMinutes: 90 } }
+              : rule,
+          );
+          const products = new Catalog(productsOf(prices));
+          const options = { products, rules: indexRules(windowed), coupons: ['C2'], shipping: { price: '6.50' } };
+          const session = new PricingSession(options);
+          let at = AT;
+          carts.forEach((lines, step) => {
             at += steps[step] ?? 0;
             expect(session.price(at, lines)).toEqual(priceCart({ ...options, at, lines }));
           });

@@ -1,5 +1,7 @@
-import type { CompiledRule, ProductRef } from '../compile';
-import { type Decimal, maxDecimal, minDecimal, ZERO } from '../money';
+import type { ResolvedLine } from '../cart-lines';
+import { type CompiledRule, inRuleOrder } from '../compile';
+import type { ConditionCache } from '../conditions';
+import { compare, type Decimal, maxDecimal, minDecimal, ZERO } from '../money';
 
 /**
  * Cart-level rules: `threshold` (once per cart, on the eligible lines' subtotal after line
@@ -11,9 +13,14 @@ import { type Decimal, maxDecimal, minDecimal, ZERO } from '../money';
 
 export interface CartLevelLine {
   index: number;
-  product: ProductRef;
   /** The line's amount so far (exact after line rules for thresholds; rounded for shipping). */
   amount: Decimal;
+}
+
+/** A cart-level rule in force with the cart's lines it applies to, in cart order. */
+export interface CartLevelRule {
+  rule: CompiledRule;
+  lines: readonly CartLevelLine[];
 }
 
 export interface Shortfall {
@@ -33,26 +40,32 @@ export interface ThresholdOutcome {
 
 interface Qualified {
   rule: CompiledRule;
-  eligible: CartLevelLine[];
+  eligible: readonly CartLevelLine[];
+  /** The eligible lines' amounts added up. */
+  subtotal: Decimal;
 }
 
 /** Rules whose minimum subtotal the eligible lines reach, and by how much the others fall short. */
 function qualify(
-  lines: readonly CartLevelLine[],
-  rules: readonly CompiledRule[],
+  rules: readonly CartLevelRule[],
   convert: (amount: Decimal) => Decimal,
 ): { qualified: Qualified[]; shortfalls: Shortfall[] } {
   const qualified: Qualified[] = [];
   const shortfalls: Shortfall[] = [];
-  for (const rule of rules) {
-    const eligible = lines.filter((line) => rule.matcher.matches(line.product));
+  for (const { rule, lines: eligible } of rules) {
     if (eligible.length === 0) continue;
-    const subtotal = eligible.reduce((sum, line) => sum.plus(line.amount), ZERO);
+    const subtotal = sumOfAmounts(eligible);
     const minimum = convert(rule.minSubtotal ?? ZERO);
-    if (subtotal.gte(minimum)) qualified.push({ rule, eligible });
+    if (compare(subtotal, minimum) >= 0) qualified.push({ rule, eligible, subtotal });
     else shortfalls.push({ rule, shortBy: minimum.minus(subtotal), lines: eligible.map((line) => line.index) });
   }
   return { qualified, shortfalls };
+}
+
+function sumOfAmounts(lines: readonly CartLevelLine[]): Decimal {
+  let sum = ZERO;
+  for (const line of lines) sum = sum.plus(line.amount);
+  return sum;
 }
 
 /** The alternatives: every rule alone, then the chain of the compound ones (when two or more). */
@@ -64,29 +77,27 @@ function alternatives(qualified: readonly Qualified[]): Qualified[][] {
 }
 
 export function applyThresholds(
-  lines: readonly CartLevelLine[],
-  rules: readonly CompiledRule[],
+  rules: readonly CartLevelRule[],
   convert: (amount: Decimal) => Decimal,
 ): ThresholdOutcome {
-  const { qualified, shortfalls } = qualify(lines, rules, convert);
+  const { qualified, shortfalls } = qualify(rules, convert);
   // A rule alone takes a known amount off its lines (no need to spread it to compare); only
   // the chain of compound rules is worked out line by line. The winner is then spread.
   let winner: Qualified[] | undefined;
   let most = ZERO;
   for (const option of alternatives(qualified)) {
     const total =
-      option.length === 1 ? aloneTotal(option[0] as Qualified, convert) : chainOnLines(lines, option, convert).total;
-    if (total.gt(most)) {
+      option.length === 1 ? aloneTotal(option[0] as Qualified, convert) : chainOnLines(option, convert).total;
+    if (compare(total, most) > 0) {
       most = total;
       winner = option;
     }
   }
   if (!winner) return { parts: new Map(), total: ZERO, applied: [], shortfalls };
-  return { ...chainOnLines(lines, winner, convert), shortfalls };
+  return { ...chainOnLines(winner, convert), shortfalls };
 }
 
-function aloneTotal({ rule, eligible }: Qualified, convert: (amount: Decimal) => Decimal): Decimal {
-  const subtotal = eligible.reduce((sum, line) => sum.plus(line.amount), ZERO);
+function aloneTotal({ rule, subtotal }: Qualified, convert: (amount: Decimal) => Decimal): Decimal {
   const benefit = rule.benefit;
   if (benefit?.type === 'percent') return subtotal.times(benefit.fraction);
   if (benefit?.type === 'amount') return minDecimal(convert(benefit.amount), subtotal);
@@ -95,11 +106,11 @@ function aloneTotal({ rule, eligible }: Qualified, convert: (amount: Decimal) =>
 
 /** Percentages first (each on its lines' current amounts), then amounts spread in proportion. */
 function chainOnLines(
-  lines: readonly CartLevelLine[],
   chain: readonly Qualified[],
   convert: (amount: Decimal) => Decimal,
 ): Omit<ThresholdOutcome, 'shortfalls'> {
-  const current = new Map(lines.map((line) => [line.index, line.amount]));
+  const current = new Map<number, Decimal>();
+  for (const { eligible } of chain) for (const line of eligible) current.set(line.index, line.amount);
   const parts = new Map<number, { rule: CompiledRule; amount: Decimal }[]>();
   let total = ZERO;
   const applied: CompiledRule[] = [];
@@ -146,11 +157,10 @@ export interface ShippingOutcome {
 
 export function applyShipping(
   charge: Decimal,
-  lines: readonly CartLevelLine[],
-  rules: readonly CompiledRule[],
+  rules: readonly CartLevelRule[],
   convert: (amount: Decimal) => Decimal,
 ): ShippingOutcome {
-  const { qualified, shortfalls } = qualify(lines, rules, convert);
+  const { qualified, shortfalls } = qualify(rules, convert);
   let best: ShippingOutcome = { discount: ZERO, parts: [], shortfalls };
   for (const option of alternatives(qualified)) {
     let current = charge;
@@ -171,7 +181,37 @@ export function applyShipping(
       current = current.minus(amount);
     }
     const discount = charge.minus(current);
-    if (discount.gt(best.discount)) best = { discount, parts, shortfalls };
+    if (compare(discount, best.discount) > 0) best = { discount, parts, shortfalls };
   }
   return best;
+}
+
+/**
+ * Cart-level rules in force (thresholds or shipping) in rule order, each with the lines it
+ * applies to and their amounts so far: the lines whose candidates name it.
+ */
+export function cartLevelRules(
+  lines: readonly ResolvedLine[],
+  pick: (line: ResolvedLine) => readonly CompiledRule[],
+  amounts: readonly Decimal[],
+  conditions: ConditionCache,
+): CartLevelRule[] {
+  let found: Map<number, { rule: CompiledRule; lines: CartLevelLine[] }> | undefined;
+  lines.forEach((line, position) => {
+    for (const rule of pick(line)) {
+      let entry = found?.get(rule.ordinal);
+      if (!entry) {
+        if (!conditions.inForce(rule)) continue;
+        entry = { rule, lines: [] };
+        found ??= new Map();
+        found.set(rule.ordinal, entry);
+      }
+      entry.lines.push({ index: line.index, amount: amounts[position] as Decimal });
+    }
+  });
+  if (!found) return [];
+  const byOrdinal = found;
+  return inRuleOrder([...found.values()].map((entry) => entry.rule)).map(
+    (rule) => byOrdinal.get(rule.ordinal) as CartLevelRule,
+  );
 }

@@ -1,6 +1,11 @@
 import type { Benefit, CompiledRule, CompiledTier } from '../compile';
 import { type Decimal, maxDecimal, minDecimal, ZERO } from '../money';
 
+/** amount ≤ 0, without the Decimal that `lte` makes of its argument. */
+export function takesNothing(amount: Decimal): boolean {
+  return amount.isZero() || amount.isNegative();
+}
+
 /**
  * Per-unit rules: `discount` (percent or amount off each unit) and `tiered` (the highest tier
  * reached by the count of eligible units in the cart, on each of them). Each function takes
@@ -49,15 +54,6 @@ export interface UnitOffer {
   price: Decimal;
 }
 
-/** One rule alone on a unit. */
-export function singleOffer(rule: CompiledRule, price: Decimal, facts: UnitRuleFacts): UnitOffer | undefined {
-  const benefit = unitBenefit(rule, facts);
-  if (!benefit) return undefined;
-  const amount = amountOff(benefit, price, facts.convert);
-  if (amount.lte(ZERO)) return undefined;
-  return { parts: [{ rule, amount }], price: price.minus(amount) };
-}
-
 /**
  * The chain of compound rules on a unit: percentages multiply (10 % and 20 % give 28 %),
  * then amounts subtract, never below zero. A tier's fixed price counts as the amount that
@@ -86,7 +82,7 @@ export function compoundOffer(
     const wanted =
       benefit.type === 'price' ? amountOff(benefit, price, facts.convert) : amountOff(benefit, current, facts.convert);
     const amount = minDecimal(wanted, current);
-    if (amount.lte(ZERO)) continue;
+    if (takesNothing(amount)) continue;
     parts.push({ rule, amount });
     current = current.minus(amount);
   }
