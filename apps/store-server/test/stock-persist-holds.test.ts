@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newHoldId } from '../src/stock/redis/hold-ids';
+import type { GrantOp } from '../src/stock/redis/persister';
 import { createTestDatabase, type TestDatabase } from './support';
 
 /**
@@ -13,19 +14,7 @@ import { createTestDatabase, type TestDatabase } from './support';
 
 const STORE = 'demo';
 
-interface Grant {
-  op: 'grant';
-  holdId: string;
-  storeId: string;
-  sku: string;
-  holderId: string;
-  cartId: string;
-  qty: number;
-  bucket: number;
-  expiresAt: number;
-  createdAt: number;
-  at: number;
-}
+type Grant = Omit<GrantOp, 'op' | 'state' | 'reason'> & { op: 'grant' };
 
 const T0 = Date.UTC(2026, 0, 1);
 const grant = (sku: string, holderId: string, qty: number, holdId = newHoldId()): Grant => ({

@@ -2,17 +2,13 @@ import type { PricingContext } from './context';
 import type { LineFigures } from './line-figures';
 import { taxAmount } from './line-figures';
 import { type Decimal, minorString, moneyText, toMinor, ZERO } from './money';
+import type { PricedCart } from './result';
 
-/** The cart's totals as text. */
-export interface CartSums {
-  subtotal: string;
-  discount: string;
-  tax: string;
-  shippingCharge: string;
-  shippingDiscount: string;
-  shipping: string;
-  total: string;
-}
+/** The cart's totals as text, as the priced cart carries them. */
+export type CartSums = Pick<
+  PricedCart,
+  'subtotal' | 'discount' | 'tax' | 'shippingCharge' | 'shippingDiscount' | 'shipping' | 'total'
+>;
 
 /**
  * Step 8: the cart's sums. Every amount here is whole minor units, so they are added as plain
