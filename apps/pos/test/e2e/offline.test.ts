@@ -1,4 +1,3 @@
-import { launchChromium } from '@till/store-server/testing/chromium';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CheckoutView, TerminalStatusView } from '../../src/core/views';
@@ -6,14 +5,14 @@ import { tempDir } from '../support/terminal';
 import {
   checkoutOf,
   demoProducts,
-  enrollmentCode,
   eventually,
   openTill,
   type StoreServer,
   scan,
   screenshot,
-  startStoreServer,
   startTerminal,
+  startTill,
+  stopTill,
   synced,
   type TerminalProcess,
 } from './support';
@@ -30,19 +29,11 @@ let browser: Browser;
 const data = tempDir('till-pos-e2e-offline-');
 
 beforeAll(async () => {
-  server = await startStoreServer();
-  terminal = await startTerminal({
-    serverUrl: server.url,
-    dataDir: data.dir,
-    code: await enrollmentCode(server, 'Till 2'),
-  });
-  browser = await launchChromium();
+  ({ server, terminal, browser } = await startTill('Till 2', data.dir));
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await terminal?.kill();
-  await server?.drop();
+  await stopTill({ server, terminal, browser });
   data.remove();
 });
 

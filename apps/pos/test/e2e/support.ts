@@ -11,6 +11,7 @@ import {
   type TestKeys,
   testConfig,
 } from '@till/store-server/testing';
+import { launchChromium } from '@till/store-server/testing/chromium';
 import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import type { CheckoutView, TerminalStatusView } from '../../src/core/views';
@@ -216,4 +217,25 @@ export async function demoProducts(server: StoreServer, category: string, limit:
   const response = await server.request(`/v1/products?category=${category}&limit=${limit}`, { role: 'storefront' });
   const body = (await response.json()) as { items: { sku: string; barcode: string; name: string }[] };
   return body.items;
+}
+
+/** What every end-to-end file runs against: a store server, one enrolled terminal process, Chromium. */
+export interface Till {
+  server: StoreServer;
+  terminal: TerminalProcess;
+  browser: Browser;
+}
+
+/** Starts a store server, a terminal enrolled as `name` keeping its data in `dataDir`, and Chromium. */
+export async function startTill(name: string, dataDir: string): Promise<Till> {
+  const server = await startStoreServer();
+  const terminal = await startTerminal({ serverUrl: server.url, dataDir, code: await enrollmentCode(server, name) });
+  return { server, terminal, browser: await launchChromium() };
+}
+
+/** Stops what `startTill` started (whatever of it did start). */
+export async function stopTill(till: Partial<Till>): Promise<void> {
+  await till.browser?.close();
+  await till.terminal?.kill();
+  await till.server?.drop();
 }
