@@ -109,6 +109,7 @@ export {
   type StoredOutboxItem,
   type SyncStore,
 } from './store';
+export { type Stacking, type StoreSettings, storeSettingsSchema } from './store-settings';
 export {
   type SocketIoTransportOptions,
   socketIoTransport,

@@ -1,3 +1,4 @@
+import { storeSettingsSchema } from '@till/sync';
 import { z } from 'zod';
 import type { CatalogStore, CustomerRecord, ProductRecord } from './catalog';
 import type { SettingsStore, StoreSettings } from './settings';
@@ -89,15 +90,6 @@ const currentRateSchema = z.object({
   receivedAt: instant.optional(),
 });
 
-const storeSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  currency: z.string().length(3),
-  timeZone: z.string().default('UTC'),
-  taxIncluded: z.boolean().default(false),
-  stacking: z.enum(['withinPriority', 'acrossPriorities']).default('withinPriority'),
-});
-
 const idSchema = z.object({ id: z.string().min(1) });
 
 /** The server names a price list's rule "price-list:<list id>". */
@@ -159,7 +151,7 @@ export function toCustomerRecord(raw: unknown): CustomerRecord {
 }
 
 export function toStoreSettings(raw: unknown): StoreSettings {
-  return storeSchema.parse(unwrap(raw, 'store'));
+  return storeSettingsSchema.parse(unwrap(raw, 'store'));
 }
 
 /** What the replica asks of a change besides parsing it: the engine's word on a rule. */

@@ -1,17 +1,8 @@
+import type { StoreSettings } from '@till/sync';
 import type { Db } from './platform/db';
 
-export type Stacking = 'withinPriority' | 'acrossPriorities';
-
 /** The store this terminal sells for, as the server describes it. */
-export interface StoreSettings {
-  id: string;
-  name: string;
-  /** Currency of prices and rule amounts (the store's base currency). */
-  currency: string;
-  timeZone: string;
-  taxIncluded: boolean;
-  stacking: Stacking;
-}
+export type { Stacking, StoreSettings } from '@till/sync';
 
 /** Who this terminal is, once enrolled. The token is the terminal's credential for the store server. */
 export interface TerminalIdentity {

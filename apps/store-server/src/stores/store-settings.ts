@@ -1,3 +1,4 @@
+import type { StoreSettings } from '@till/sync';
 import type pg from 'pg';
 import { appendEvents } from '../db/events';
 import { inTransaction } from '../db/pool';
@@ -12,16 +13,7 @@ import { applyPricingChange } from '../pricing/pricing-change';
  * rules snapshot.
  */
 
-export type Stacking = 'withinPriority' | 'acrossPriorities';
-
-export interface StoreSettings {
-  id: string;
-  name: string;
-  currency: string;
-  timeZone: string;
-  taxIncluded: boolean;
-  stacking: Stacking;
-}
+export type { Stacking, StoreSettings } from '@till/sync';
 
 export type StorePatch = Partial<Pick<StoreSettings, 'name' | 'timeZone' | 'taxIncluded' | 'stacking'>>;
 
