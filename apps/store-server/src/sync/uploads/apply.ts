@@ -79,7 +79,6 @@ export class UploadApplier {
       client,
       ...session,
       currency,
-      pricer: this.deps.pricer,
     });
     return this.inTransaction(async (client) => {
       const results: UploadResult[] = [];
@@ -141,7 +140,7 @@ export class UploadApplier {
     }
   }
 
-  private applyOne(ctx: ApplyContext, item: Prepared): Promise<UploadResult> {
+  private applyOne(ctx: ApplyContext, item: BatchEntry): Promise<UploadResult> {
     return applyCommand(ctx, item, { logger: this.deps.logger, maxAttempts: this.maxAttempts });
   }
 

@@ -184,13 +184,15 @@ async function countFailure(client: pg.PoolClient, id: string, error: Error): Pr
 /** One command behind the savepoint `upload_item`, in the caller's transaction. */
 export async function applyCommand(
   ctx: ApplyContext,
-  p: Prepared,
+  p: Prepared & { price?: UploadResult['price'] },
   options: { logger: FastifyBaseLogger; maxAttempts: number },
 ): Promise<UploadResult> {
   const { client } = ctx;
   await client.query('SAVEPOINT upload_item');
   try {
-    const result = p.valid ? await applyValid(ctx, p.index, p.item) : await recordRejection(client, ctx, p, p.reason);
+    const result = p.valid
+      ? await applyValid({ ...ctx, price: p.price }, p.index, p.item)
+      : await recordRejection(client, ctx, p, p.reason);
     await client.query('RELEASE SAVEPOINT upload_item');
     return result;
   } catch (error) {

@@ -11,9 +11,10 @@ export interface UploadSession {
 /** What applying one uploaded command needs to know. */
 export interface ApplyContext extends UploadSession {
   client: pg.PoolClient;
-  /** The store's currency: a command in another is refused. */
+  /** The store's currency: a cash count in another is refused. */
   currency: string;
-  pricer: SalePricer | undefined;
+  /** For a sale: what pricing it again before the transaction found (see UploadApplier.priced). */
+  price?: UploadResult['price'];
 }
 
 /** How a command turned out, before it is written down. */
