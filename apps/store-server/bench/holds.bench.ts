@@ -6,18 +6,19 @@
  *    alone can do), and `pgbench` running the conditional UPDATE of one hot row (what
  *    PostgreSQL alone can do), the same number of connections as the HTTP runs, no
  *    pipelining;
- * 2. the store server (its own process) in Redis mode and in Postgres mode, driven by
- *    autocannon (another process) with POST /v1/holds — every request a new holder — on 1,
+ * 2. the store server (its own process) in Redis mode and in Postgres mode, driven by wrk
+ *    (or autocannon: BENCH_LOAD, see drive-holds.ts; another process) with POST /v1/holds — every request a new holder — on 1,
  *    10 and 100 SKUs; each row between two measurements of its mode's ceiling, and compared
  *    with their mean (the machine is shared: what it can do drifts within a run);
  * and prints throughput, latencies, the ratios to the ceilings, the load average, and where the
- * CPU went per request (server, Redis, PostgreSQL backends, autocannon: see cpu-time.ts).
+ * CPU went per request (server, Redis, PostgreSQL backends, load generator: see cpu-time.ts).
  *
  * Environment: BENCH_SECONDS (10), BENCH_CONNECTIONS (100), BENCH_PG_CLIENTS (pgbench clients,
  * default 20 = the server's pool), BENCH_DATABASE_URL (PostgreSQL server, default local),
  * BENCH_SKUS (1,10,100), BENCH_MODES (redis,postgres), BENCH_SERVER_NODE_ARGS (e.g.
  * --cpu-prof for the server process).
- * Needs redis-server, redis-benchmark and pgbench on the PATH.
+ * Needs redis-server, redis-benchmark and pgbench on the PATH, and wrk for the default load
+ * (Debian: `apt-get install -y redis-tools postgresql-contrib wrk`).
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -134,6 +135,7 @@ async function postgresCeiling(url: string, synchronousCommit: boolean): Promise
 }
 
 interface Drive {
+  generator: 'wrk' | 'autocannon';
   requests: number;
   rps: number;
   non2xx: number;
@@ -226,7 +228,7 @@ async function measuredDrive(
 }
 
 const cpuText = (c: CpuPerRequest) =>
-  `CPU µs/request: server ${c.server}, Redis ${c.redis}, PostgreSQL ${c.postgres}, autocannon ${c.loadGenerator}`;
+  `CPU µs/request: server ${c.server}, Redis ${c.redis}, PostgreSQL ${c.postgres}, load generator ${c.loadGenerator}`;
 
 /** A seeded store database with `count` hot SKUs holding plenty of stock, and a storefront key. */
 async function prepare(name: string, count: number) {
@@ -357,6 +359,7 @@ export async function run() {
     const beforeHttp = await redisCeilingNow();
     const http = await httpCeiling();
     const afterHttp = await redisCeilingNow();
+    log(`  load generator: ${http.drive.generator}`);
     log(
       `  reference  GET /healthz (the HTTP stack alone): ${http.drive.rps.toFixed(0)} req/s ` +
         `(${(http.drive.rps / mean([beforeHttp, afterHttp])).toFixed(2)}x the Redis ceiling), p99 ${http.drive.latency.p99} ms; ` +
@@ -383,7 +386,7 @@ export async function run() {
     const p1 = one(pgRuns);
     log('');
     log(
-      '| mode | SKUs | holds/s | p50 ms | p99 ms | ceiling (before / after) | ratio to their mean | CPU µs/hold: server · Redis · PG · autocannon |',
+      '| mode | SKUs | holds/s | p50 ms | p99 ms | ceiling (before / after) | ratio to their mean | CPU µs/hold: server · Redis · PG · load |',
     );
     log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
     for (const [name, runs, what] of [

@@ -37,6 +37,19 @@ export type Audience = (typeof AUDIENCES)[number];
  * exist yet) goes to terminals and dashboards: a new kind of catalog or pricing fact
  * reaches the tills without touching this table.
  */
+/**
+ * Changes recorded in `events` that no client is sent: at thousands a second in a flash sale
+ * (one per hold granted), pushing them would cost more than the holds themselves.
+ */
+export const AUDIT_ONLY_TYPES: readonly string[] = [
+  'hold.granted',
+  'hold.changed',
+  'hold.extended',
+  'hold.released',
+  'hold.converted',
+  'hold.transferred',
+];
+
 const ROUTES: ReadonlyArray<{ prefix: string; to: readonly Audience[] }> = [
   // the catalog and everything that sets a price
   { prefix: 'product.', to: ['terminal', 'dashboard', 'storefront'] },
@@ -53,7 +66,10 @@ const ROUTES: ReadonlyArray<{ prefix: string; to: readonly Audience[] }> = [
   { prefix: 'stock.', to: ['terminal', 'dashboard', 'storefront'] },
   // loyalty cards are looked up at the till; the online shop has its own accounts
   { prefix: 'customer.', to: ['terminal', 'dashboard'] },
-  // holds: the online shop tells its shoppers when one was cut; the manager watches them
+  // holds: the online shop tells its shoppers when one was cut or ran out; the manager sees both.
+  // Every other hold change answered the client that asked for it, and its effect reaches
+  // everyone as stock.changed: those stay in the audit trail, out of the live feed.
+  ...AUDIT_ONLY_TYPES.map((type) => ({ prefix: type, to: [] })),
   { prefix: 'hold.', to: ['dashboard', 'storefront'] },
   // the store's own business: the manager watches it, the tills need not
   { prefix: 'order.', to: ['dashboard'] },

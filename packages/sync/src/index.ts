@@ -53,6 +53,7 @@ export {
 export { enrollTerminal, type TerminalEnrollment } from './enroll';
 export {
   AUDIENCES,
+  AUDIT_ONLY_TYPES,
   type Audience,
   audiencesOf,
   type BatchDecision,

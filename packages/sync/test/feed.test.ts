@@ -21,6 +21,15 @@ describe('routing', () => {
     expect(audiencesOf('drawer.opened')).toEqual(['dashboard']);
     expect(audiencesOf('alert.low_stock')).toEqual(['dashboard']);
     expect(audiencesOf('hold.cut')).toEqual(['dashboard', 'storefront']);
+    expect(audiencesOf('hold.expired')).toEqual(['dashboard', 'storefront']);
+  });
+
+  it('keeps the hold changes a client asked for itself out of the live feed (audit only)', () => {
+    for (const type of ['hold.granted', 'hold.changed', 'hold.extended', 'hold.released', 'hold.converted']) {
+      expect(audiencesOf(type)).toEqual([]);
+    }
+    expect(audiencesOf('hold.transferred')).toEqual([]);
+    expect(audiencesOf('hold.some_new_kind')).toEqual(['dashboard', 'storefront']);
   });
 
   it('sends a type nobody has named yet to terminals and dashboards', () => {

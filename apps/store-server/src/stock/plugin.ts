@@ -7,6 +7,7 @@ import { deliverLowStockAlerts } from '../jobs/low-stock-webhook';
 import type { StockAuthority } from './authority';
 import { createStockAuthority } from './create';
 import { StockSettingsCache } from './settings';
+import { refreshHoldStatistics } from './statistics';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,10 +20,12 @@ declare module 'fastify' {
 /** How often PostgreSQL changes (offline sales, adjustments, checkouts) reach the Redis authority at the latest. */
 const FEED_INTERVAL_MS = 250;
 const WEBHOOK_INTERVAL_MS = 1_000;
+const STATISTICS_INTERVAL_MS = 5_000;
 
 /**
  * Stock, holds and orders: the authority (decorated as `app.stock`), its background jobs (the
- * hold sweeper, the feed of PostgreSQL changes, the low-stock webhook) and their routes.
+ * hold sweeper, the feed of PostgreSQL changes, the low-stock webhook, the holds table's planner
+ * statistics) and their routes.
  * The jobs start when the server is ready and stop, with the authority, when it closes.
  */
 export const stockPlugin = fp<{ authority?: StockAuthority | undefined }>(async (app, options) => {
@@ -44,6 +47,7 @@ export const stockPlugin = fp<{ authority?: StockAuthority | undefined }>(async 
         () => deliverLowStockAlerts(app.db, { url: app.config.procurementWebhookUrl }),
         log,
       ),
+      repeat('hold-statistics', STATISTICS_INTERVAL_MS, () => refreshHoldStatistics(app.db), log),
     ];
   });
   app.addHook('onClose', async () => {

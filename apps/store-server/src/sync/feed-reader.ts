@@ -1,4 +1,4 @@
-import type { Change } from '@till/sync';
+import { AUDIT_ONLY_TYPES, type Change } from '@till/sync';
 import type pg from 'pg';
 
 /**
@@ -15,6 +15,9 @@ import type pg from 'pg';
  *
  * Only transactions of this database count (pg_stat_activity), so a long transaction in
  * another database on the same server does not hold the feed back.
+ *
+ * Audit-only changes (AUDIT_ONLY_TYPES: no client is sent them) are read without their
+ * payloads, for the gaps only, and left out of what a read returns.
  */
 
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -43,7 +46,7 @@ const READ = `
   SELECT pg_current_snapshot()::text AS snap, e.seq::text AS seq, e.store_id, e.type, e.payload, e.at
   FROM (SELECT 1) AS one
   LEFT JOIN LATERAL (
-    SELECT seq, store_id, type, payload, at FROM events
+    SELECT seq, store_id, type, CASE WHEN type = ANY($4::text[]) THEN NULL ELSE payload END AS payload, at FROM events
     WHERE seq > $1 AND ($3::bigint IS NULL OR seq <= $3::bigint)
     ORDER BY seq LIMIT $2
   ) AS e ON true`;
@@ -72,7 +75,7 @@ export function inFlightAt(snapshot: string): string[] {
 }
 
 async function readPage(db: Queryable, after: number, limit: number, upTo: number | null) {
-  const { rows } = await db.query<EventRow>(READ, [after, limit, upTo]);
+  const { rows } = await db.query<EventRow>(READ, [after, limit, upTo, AUDIT_ONLY_TYPES]);
   const snapshot = rows[0]?.snap ?? '0:0:';
   return { snapshot, changes: rows.filter((r) => r.seq !== null).map(toChange) };
 }
@@ -100,8 +103,15 @@ const firstGap = (after: number, changes: Change[]): number => {
   return -1;
 };
 
+const auditOnly = new Set(AUDIT_ONLY_TYPES);
+
 /** Reads up to `limit` events after `after`; see the module comment for why it may wait. */
 export async function readFeed(db: Queryable, after: number, limit: number, maxWaitMs: number): Promise<FeedRead> {
+  const read = await readRange(db, after, limit, maxWaitMs);
+  return { ...read, changes: read.changes.filter((c) => !auditOnly.has(c.type)) };
+}
+
+async function readRange(db: Queryable, after: number, limit: number, maxWaitMs: number): Promise<FeedRead> {
   const first = await readPage(db, after, limit, null);
   const { changes } = first;
   const last = changes.at(-1)?.seq;

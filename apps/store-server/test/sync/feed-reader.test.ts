@@ -43,6 +43,17 @@ describe('reading the feed without skipping events still being committed', () =>
     expect(after.to).toBe(fast);
   });
 
+  it('reads past audit-only changes without returning them', async () => {
+    const start = await safeHead(db.pool, 1_000);
+    const granted = await commitEvent(db, 'hold.granted');
+    const cut = await commitEvent(db, 'hold.cut');
+    const released = await commitEvent(db, 'hold.released');
+    expect(granted).toBeLessThan(released);
+    const read = await readFeed(db.pool, start, 100, 50);
+    expect(read.changes.map((c) => [c.seq, c.type])).toEqual([[cut, 'hold.cut']]);
+    expect(read).toMatchObject({ to: released, stalled: false, more: false });
+  });
+
   it('skips a number whose transaction rolled back', async () => {
     const start = await safeHead(db.pool, 1_000);
     const lost = await openTransaction(db);

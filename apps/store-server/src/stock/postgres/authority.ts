@@ -13,6 +13,7 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { type HoldPayload, holdFromPayload, type RawHoldResult, toHoldResult } from '../refusals';
 import { StockSettingsCache } from '../settings';
+import { SkuBatches } from './sku-batches';
 
 export interface PostgresAuthorityOptions {
   db: pg.Pool;
@@ -22,6 +23,19 @@ export interface PostgresAuthorityOptions {
 }
 
 const at = (ms: number) => new Date(ms);
+
+/** One stock_hold_set of a new hold, as stock_hold_set_many takes it. */
+interface SetDecision {
+  storeId: string;
+  sku: string;
+  holder: string;
+  qty: number;
+  cart: string | null;
+  newId: string;
+  now: number;
+  ttlMs: number;
+  limit: number | null;
+}
 
 /**
  * Postgres mode (the embedded default): every decision is one call of a SQL function built
@@ -34,6 +48,9 @@ const at = (ms: number) => new Date(ms);
  * last moments of hold decisions (the shopper adds the item again), never consistency: held and
  * the hold rows commit together under the CHECKs. Checkouts, adjustments and offline sales use
  * the server's pool and commit synchronously.
+ *
+ * New holds asked of a SKU while its previous call is running go together in the next call
+ * (`sku-batches.ts`, stock_hold_set_many in 0080): one lock wait for many decisions.
  */
 export class PostgresStockAuthority implements StockAuthority {
   readonly mode = 'postgres' as const;
@@ -42,6 +59,28 @@ export class PostgresStockAuthority implements StockAuthority {
   private readonly decisions: pg.Pool;
   private readonly clock: Clock;
   private readonly settings: StockSettingsCache;
+  private readonly newHolds = new SkuBatches<SetDecision, HoldResult>(
+    async (_key, decisions) => {
+      const first = decisions[0] as SetDecision;
+      const { rows } = await this.decisions.query<{ r: RawHoldResult[] }>(
+        'SELECT stock_hold_set_many($1, $2, $3) AS r',
+        [first.storeId, first.sku, JSON.stringify(decisions)],
+      );
+      return (rows[0]?.r ?? []).map(toHoldResult);
+    },
+    (d) =>
+      this.decide(`SELECT stock_hold_set($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9) AS r`, [
+        d.storeId,
+        d.sku,
+        d.holder,
+        d.qty,
+        d.cart,
+        d.newId,
+        at(d.now),
+        d.ttlMs,
+        d.limit,
+      ]),
+  );
 
   constructor(options: PostgresAuthorityOptions) {
     this.db = options.db;
@@ -78,17 +117,18 @@ export class PostgresStockAuthority implements StockAuthority {
 
   async setHold(request: SetHoldRequest): Promise<HoldResult> {
     const s = await this.settingsOf(request.storeId);
-    return this.decide(`SELECT stock_hold_set($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9) AS r`, [
-      request.storeId,
-      request.sku,
-      request.holderId,
-      request.qty,
-      request.cartId ?? null,
-      uuidv7(),
-      at(this.clock()),
-      s.holdMs,
-      s.maxPerHolder,
-    ]);
+    const { storeId, sku } = request;
+    return this.newHolds.submit(`${storeId}\u0000${sku}`, {
+      storeId,
+      sku,
+      holder: request.holderId,
+      qty: request.qty,
+      cart: request.cartId ?? null,
+      newId: uuidv7(),
+      now: this.clock(),
+      ttlMs: s.holdMs,
+      limit: s.maxPerHolder,
+    });
   }
 
   async changeHold(request: ChangeHoldRequest): Promise<HoldResult> {
