@@ -18,7 +18,7 @@
  * BENCH_SKUS (1,10,100), BENCH_MODES (redis,postgres), BENCH_SERVER_NODE_ARGS (e.g.
  * --cpu-prof for the server process).
  * Needs redis-server, redis-benchmark and pgbench on the PATH, and wrk for the default load
- * (Debian: `apt-get install -y redis-tools postgresql-contrib wrk`).
+ * (Debian: `apt-get install -y redis-server redis-tools postgresql wrk`).
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
