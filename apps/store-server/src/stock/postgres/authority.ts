@@ -59,6 +59,8 @@ export class PostgresStockAuthority implements StockAuthority {
   private readonly decisions: pg.Pool;
   private readonly clock: Clock;
   private readonly settings: StockSettingsCache;
+  // A failed call committed nothing (one statement); deciding its holds again alone is safe in
+  // any case, as setting a holder's hold to a quantity twice changes nothing the second time.
   private readonly newHolds = new SkuBatches<SetDecision, HoldResult>(
     async (_key, decisions) => {
       const first = decisions[0] as SetDecision;

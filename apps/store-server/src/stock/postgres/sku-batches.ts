@@ -35,12 +35,15 @@ export class SkuBatches<Item, Result> {
   private async send(key: string): Promise<void> {
     const state = this.keys.get(key);
     if (!state) return;
-    while (state.queue.length > 0) {
-      const taken = state.queue.splice(0, this.maxBatch);
-      await this.run(key, taken);
+    try {
+      while (state.queue.length > 0) {
+        const taken = state.queue.splice(0, this.maxBatch);
+        await this.run(key, taken);
+      }
+    } finally {
+      state.running = false;
+      this.keys.delete(key);
     }
-    state.running = false;
-    this.keys.delete(key);
   }
 
   private async run(key: string, taken: Waiting<Item, Result>[]): Promise<void> {
@@ -57,7 +60,13 @@ export class SkuBatches<Item, Result> {
         // decided one by one below: the failing item fails alone
       }
     }
-    await Promise.all(taken.map((w) => this.runOne(w.item).then(w.resolve, w.reject)));
+    await Promise.all(
+      taken.map((w) =>
+        Promise.resolve()
+          .then(() => this.runOne(w.item))
+          .then(w.resolve, w.reject),
+      ),
+    );
   }
 }
 
