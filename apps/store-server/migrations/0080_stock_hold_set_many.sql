@@ -1,12 +1,13 @@
 -- Up Migration
 
--- Postgres mode, a hot SKU: every hold was a transaction of its own waiting for the SKU's row
--- lock, so the pool's connections queued on one row and PostgreSQL spent milliseconds of CPU
--- per hold on the waiting and on the row's chain of versions. The server now sends the new
--- holds asked of a SKU while its previous call runs as one call of stock_hold_set_many:
+-- Postgres mode, a busy sale: every hold was a transaction of its own, waiting for its SKU's
+-- row lock, so the pool's connections queued on a hot row and every hold paid a transaction.
+-- The server now sends the new holds asked of a store's SKUs while its previous call for them
+-- runs as one call of stock_hold_set_many:
 --
--- - The SKU's row is locked once. The decisions are taken one after the other, in the order
---   asked, each with the numbers as the ones before it left them.
+-- - The SKUs' rows are locked once, in (store, sku) order like every writer of several rows.
+-- - Each SKU's decisions are taken one after the other, in the order asked, each with the
+--   numbers as the ones before it left them (stock_hold_set_sku).
 -- - A plain new hold that fits (the holder has no active hold on the SKU, within the limit) is
 --   counted against what is available under the lock; consecutive such grants reach the row
 --   as one conditional UPDATE of their sum (under the CHECKs, as always), one INSERT of their
@@ -14,9 +15,35 @@
 -- - Anything else (a change of an existing hold, not enough stock, a refusal to explain) is
 --   decided by stock_hold_set itself, after the grants before it are written.
 --
--- The results are stock_hold_set's, in order. A decision that raises fails the call (nothing
--- of it stays); the server then decides each alone.
-CREATE FUNCTION stock_hold_set_many(p_store text, p_sku text, p_decisions jsonb) RETURNS jsonb
+-- The results are stock_hold_set's, in the order of the decisions. A decision that raises
+-- fails the call (nothing of it stays); the server then decides each alone.
+CREATE FUNCTION stock_hold_set_many(p_store text, p_decisions jsonb) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+  part record;
+  answers jsonb;
+  results jsonb[] := '{}';
+  i integer;
+BEGIN
+  PERFORM 1 FROM stock_levels
+    WHERE store_id = p_store AND sku IN (SELECT d->>'sku' FROM jsonb_array_elements(p_decisions) d)
+    ORDER BY sku FOR UPDATE;
+  FOR part IN
+    SELECT d->>'sku' AS sku, jsonb_agg(d ORDER BY n) AS decisions, array_agg(n ORDER BY n)::integer[] AS positions
+    FROM jsonb_array_elements(p_decisions) WITH ORDINALITY AS x(d, n)
+    GROUP BY 1 ORDER BY 1
+  LOOP
+    answers := stock_hold_set_sku(p_store, part.sku, part.decisions);
+    FOR i IN 1 .. array_length(part.positions, 1) LOOP
+      results[part.positions[i]] := answers->(i - 1);
+    END LOOP;
+  END LOOP;
+  RETURN to_jsonb(results);
+END;
+$$;
+
+-- One SKU's decisions of stock_hold_set_many, in order; returns their results in order.
+CREATE FUNCTION stock_hold_set_sku(p_store text, p_sku text, p_decisions jsonb) RETURNS jsonb
 LANGUAGE plpgsql AS $$
 DECLARE
   d record;
@@ -79,7 +106,7 @@ BEGIN
 END;
 $$;
 
--- Writes grants stock_hold_set_many counted under the SKU's row lock and puts each one's
+-- Writes grants stock_hold_set_sku counted under the SKU's row lock and puts each one's
 -- result at its position.
 CREATE FUNCTION stock_grant_counted(
   p_store text, p_sku text, p_results jsonb[], p_sum bigint, p_pos integer[], p_ids uuid[], p_holders text[],
@@ -112,5 +139,6 @@ END;
 $$;
 
 -- Down Migration
-DROP FUNCTION stock_hold_set_many(text, text, jsonb);
+DROP FUNCTION stock_hold_set_many(text, jsonb);
+DROP FUNCTION stock_hold_set_sku(text, text, jsonb);
 DROP FUNCTION stock_grant_counted(text, text, jsonb[], bigint, integer[], uuid[], text[], text[], integer[], timestamptz[], timestamptz[]);

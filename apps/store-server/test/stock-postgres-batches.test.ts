@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SkuBatches } from '../src/stock/postgres/sku-batches';
+import { LaneBatches } from '../src/stock/postgres/lane-batches';
 import { refreshHoldStatistics } from '../src/stock/statistics';
 import { createTestDatabase, type TestDatabase } from './support';
 
@@ -9,13 +9,13 @@ const STORE = 'demo';
 const NOW = Date.UTC(2026, 0, 1);
 const TTL = 900_000;
 
-describe('new holds of one SKU asked while its call runs go together (SkuBatches)', () => {
+describe('new holds asked while the call of their lane runs go together (LaneBatches)', () => {
   const tick = () => new Promise((r) => setImmediate(r));
 
   it('sends what is asked in one turn as one call, and what comes meanwhile as the next', async () => {
     const calls: number[][] = [];
     let release: () => void = () => {};
-    const batches = new SkuBatches<number, string>(
+    const batches = new LaneBatches<number, string>(
       async (_key, items) => {
         calls.push(items);
         await new Promise<void>((r) => {
@@ -41,9 +41,9 @@ describe('new holds of one SKU asked while its call runs go together (SkuBatches
     expect(await Promise.all(meanwhile)).toEqual(['done 4', 'done 5']);
   });
 
-  it('keeps SKUs apart, and a single item goes alone', async () => {
+  it('keeps lanes apart, and a single item goes alone', async () => {
     const many: Array<[string, number[]]> = [];
-    const batches = new SkuBatches<number, string>(
+    const batches = new LaneBatches<number, string>(
       async (key, items) => {
         many.push([key, items]);
         return items.map((i) => `${key}${i}`);
@@ -56,7 +56,7 @@ describe('new holds of one SKU asked while its call runs go together (SkuBatches
   });
 
   it('decides each item alone when the call fails, so that only the bad one fails', async () => {
-    const batches = new SkuBatches<number, number>(
+    const batches = new LaneBatches<number, number>(
       async () => {
         throw new Error('one of them is bad');
       },
@@ -75,6 +75,7 @@ describe('new holds of one SKU asked while its call runs go together (SkuBatches
 });
 
 interface Decision {
+  sku: string;
   holder: string;
   qty: number;
   cart: string | null;
@@ -86,19 +87,19 @@ interface Decision {
 
 /**
  * stock_hold_set_many (0080) must answer exactly as stock_hold_set called for each decision in
- * turn, and leave the same stock, holds, hold events and low-stock crossings; only a run of
- * grants reports the stock level (stock.changed, an alert's numbers) once, at its end.
+ * turn, and leave the same stock, holds, hold events and low-stock crossings of every SKU; only
+ * a run of grants reports the stock level (stock.changed, an alert's numbers) once, at its end.
  */
 describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
   let db: TestDatabase;
   let client: pg.PoolClient;
-  let sku: string;
+  let skus: string[];
 
   beforeAll(async () => {
     db = await createTestDatabase({ demo: true });
     client = await db.pool.connect();
-    const { rows } = await client.query<{ sku: string }>('SELECT sku FROM products ORDER BY sku LIMIT 1');
-    sku = rows[0]?.sku ?? '';
+    const { rows } = await client.query<{ sku: string }>('SELECT sku FROM products ORDER BY sku LIMIT 2');
+    skus = rows.map((r) => r.sku);
   });
   afterAll(async () => {
     client.release();
@@ -115,22 +116,22 @@ describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
     try {
       await client.query(
         `UPDATE stock_levels SET received = $3, sold = 0, held = 0, max_per_holder = $4, low_stock_threshold = 2,
-           low_stock_since = NULL WHERE store_id = $1 AND sku = $2`,
-        [STORE, sku, stock.received, stock.limit],
+           low_stock_since = NULL WHERE store_id = $1 AND sku = ANY($2)`,
+        [STORE, skus, stock.received, stock.limit],
       );
-      await client.query(`DELETE FROM holds WHERE store_id = $1 AND sku = $2`, [STORE, sku]);
+      await client.query(`DELETE FROM holds WHERE store_id = $1 AND sku = ANY($2)`, [STORE, skus]);
       for (const d of earlier) await setOne(d);
       const { rows: head } = await client.query<{ seq: string }>('SELECT coalesce(max(seq), 0) AS seq FROM events');
       const results = await decide();
       const level = await client.query(
-        `SELECT received::int, sold::int, held::int, version::int, low_stock_since IS NOT NULL AS low
-         FROM stock_levels WHERE store_id = $1 AND sku = $2`,
-        [STORE, sku],
+        `SELECT sku, received::int, sold::int, held::int, version::int, low_stock_since IS NOT NULL AS low
+         FROM stock_levels WHERE store_id = $1 AND sku = ANY($2) ORDER BY sku`,
+        [STORE, skus],
       );
       const holds = await client.query(
         `SELECT id, holder_id, qty, state, expires_at, created_at, end_reason FROM holds
-         WHERE store_id = $1 AND sku = $2 ORDER BY id`,
-        [STORE, sku],
+         WHERE store_id = $1 AND sku = ANY($2) ORDER BY id`,
+        [STORE, skus],
       );
       const events = await client.query<{ type: string; payload: Record<string, unknown> }>(
         `SELECT type, payload FROM events WHERE seq > $1 ORDER BY seq`,
@@ -139,12 +140,13 @@ describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
       const ofKind = (prefix: string) => events.rows.filter((e) => e.type.startsWith(prefix));
       return {
         results,
-        level: level.rows[0],
+        levels: level.rows,
         holds: holds.rows,
-        holdEvents: ofKind('hold.'),
-        lastStock: ofKind('stock.changed').at(-1)?.payload,
+        // In the order asked per SKU; SKUs asked at the same moment have no order between them.
+        holdEvents: skus.map((sku) => ofKind('hold.').filter((e) => e.payload.sku === sku)),
+        lastStock: skus.map((sku) => ofKind('stock.changed').findLast((e) => e.payload.sku === sku)?.payload),
         // Once per crossing either way; a run of grants reports its level once, at its end.
-        alerts: ofKind('alert.').map((e) => e.type),
+        alerts: skus.map((sku) => ofKind('alert.').flatMap((e) => (e.payload.sku === sku ? [e.type] : []))),
       };
     } finally {
       await client.query('ROLLBACK');
@@ -154,7 +156,7 @@ describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
   async function setOne(d: Decision): Promise<unknown> {
     const { rows } = await client.query<{ r: unknown }>(
       'SELECT stock_hold_set($1, $2, $3, $4, $5, $6, NULL, $7, $8, $9) AS r',
-      [STORE, sku, d.holder, d.qty, d.cart, d.newId, new Date(d.now), d.ttlMs, d.limit],
+      [STORE, d.sku, d.holder, d.qty, d.cart, d.newId, new Date(d.now), d.ttlMs, d.limit],
     );
     return rows[0]?.r;
   }
@@ -164,14 +166,19 @@ describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
     fc
       .array(
         fc.record({
+          sku: fc.constantFrom(0, 1),
           holder: fc.constantFrom('ann', 'bob', 'cy', 'dee', 'eve'),
           qty: fc.integer({ min: 1, max: 4 }),
           limit: fc.option(fc.integer({ min: 1, max: 3 }), { nil: null }),
           ttlMs: fc.constantFrom(TTL, 1_000),
         }),
-        { maxLength: 12 },
+        { maxLength: 16 },
       )
-      .map((list) => list.map((d, i): Decision => ({ ...d, cart: null, newId: id(from + i), now: at + i * 10 })));
+      .map((list) =>
+        list.map(
+          (d, i): Decision => ({ ...d, sku: skus[d.sku] as string, cart: null, newId: id(from + i), now: at + i * 10 }),
+        ),
+      );
 
   it('for any stock, earlier holds (some due) and decisions', async () => {
     await fc.assert(
@@ -190,9 +197,8 @@ describe('stock_hold_set_many decides as stock_hold_set one by one', () => {
             return results;
           });
           const many = await outcome(stock, earlier, async () => {
-            const { rows } = await client.query<{ r: unknown[] }>('SELECT stock_hold_set_many($1, $2, $3) AS r', [
+            const { rows } = await client.query<{ r: unknown[] }>('SELECT stock_hold_set_many($1, $2) AS r', [
               STORE,
-              sku,
               JSON.stringify(now),
             ]);
             return rows[0]?.r ?? [];

@@ -20,7 +20,7 @@ declare module 'fastify' {
 /** How often PostgreSQL changes (offline sales, adjustments, checkouts) reach the Redis authority at the latest. */
 const FEED_INTERVAL_MS = 250;
 const WEBHOOK_INTERVAL_MS = 1_000;
-const STATISTICS_INTERVAL_MS = 5_000;
+const STATISTICS_INTERVAL_MS = 1_000;
 
 /**
  * Stock, holds and orders: the authority (decorated as `app.stock`), its background jobs (the

@@ -13,7 +13,8 @@ import type {
 import { loadAvailability, loadHold, loadHoldsOf } from '../queries';
 import { type HoldPayload, holdFromPayload, type RawHoldResult, toHoldResult } from '../refusals';
 import { StockSettingsCache } from '../settings';
-import { SkuBatches } from './sku-batches';
+import { fnv1a } from '../spread';
+import { LaneBatches } from './lane-batches';
 
 export interface PostgresAuthorityOptions {
   db: pg.Pool;
@@ -23,6 +24,12 @@ export interface PostgresAuthorityOptions {
 }
 
 const at = (ms: number) => new Date(ms);
+
+/**
+ * A store's new holds go to PostgreSQL in this many lanes, by SKU: a lane has one call at a time,
+ * and lanes never share a SKU, so their calls never wait for each other's row locks.
+ */
+const LANES = 4;
 
 /** One stock_hold_set of a new hold, as stock_hold_set_many takes it. */
 interface SetDecision {
@@ -49,8 +56,9 @@ interface SetDecision {
  * the hold rows commit together under the CHECKs. Checkouts, adjustments and offline sales use
  * the server's pool and commit synchronously.
  *
- * New holds asked of a SKU while its previous call is running go together in the next call
- * (`sku-batches.ts`, stock_hold_set_many in 0080): one lock wait for many decisions.
+ * New holds asked while the previous call for their lane of SKUs is running go together in the
+ * next call (`lane-batches.ts`, stock_hold_set_many in 0080): one transaction and one lock wait
+ * per SKU for many decisions.
  */
 export class PostgresStockAuthority implements StockAuthority {
   readonly mode = 'postgres' as const;
@@ -61,13 +69,12 @@ export class PostgresStockAuthority implements StockAuthority {
   private readonly settings: StockSettingsCache;
   // A failed call committed nothing (one statement); deciding its holds again alone is safe in
   // any case, as setting a holder's hold to a quantity twice changes nothing the second time.
-  private readonly newHolds = new SkuBatches<SetDecision, HoldResult>(
+  private readonly newHolds = new LaneBatches<SetDecision, HoldResult>(
     async (_key, decisions) => {
-      const first = decisions[0] as SetDecision;
-      const { rows } = await this.decisions.query<{ r: RawHoldResult[] }>(
-        'SELECT stock_hold_set_many($1, $2, $3) AS r',
-        [first.storeId, first.sku, JSON.stringify(decisions)],
-      );
+      const { rows } = await this.decisions.query<{ r: RawHoldResult[] }>('SELECT stock_hold_set_many($1, $2) AS r', [
+        (decisions[0] as SetDecision).storeId,
+        JSON.stringify(decisions),
+      ]);
       return (rows[0]?.r ?? []).map(toHoldResult);
     },
     (d) =>
@@ -120,7 +127,7 @@ export class PostgresStockAuthority implements StockAuthority {
   async setHold(request: SetHoldRequest): Promise<HoldResult> {
     const s = await this.settingsOf(request.storeId);
     const { storeId, sku } = request;
-    return this.newHolds.submit(`${storeId}\u0000${sku}`, {
+    return this.newHolds.submit(`${storeId}\u0000${fnv1a(sku) % LANES}`, {
       storeId,
       sku,
       holder: request.holderId,

@@ -1,3 +1,4 @@
+import { fnv1a } from '../spread';
 /**
  * The Redis key layout of the stock authority. A SKU's stock in a store is split into one or
  * more buckets; each bucket is four keys sharing the hash tag `{store:sku:bN}` (so a hot SKU's
@@ -53,16 +54,6 @@ export class StockKeys {
 /** The bucket a holder's hold lives in: the same for every request of that holder. */
 export function homeBucket(holderId: string, buckets: number): number {
   return buckets <= 1 ? 0 : fnv1a(holderId) % buckets;
-}
-
-/** FNV-1a, 32 bits: a small, stable spread of strings over buckets and shards. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }
 
 /** Where a hold lives, as stored under `loc:{holdId}`. */

@@ -1,14 +1,14 @@
 /**
- * Work on one key (a SKU) asked for while an earlier call on that key is still running waits
- * for it and goes in the next call, together: a hot SKU's row lock admits one writer at a time
- * anyway, so rather than queue the pool's connections on the lock, the decisions queue here
- * and PostgreSQL decides them in one transaction, one after the other, in the order asked.
- * Correctness does not depend on it (another server's calls still meet the row lock); it only
- * turns N lock waits into one.
+ * Work asked of one key (a lane of a store's SKUs) while an earlier call on that key is still
+ * running waits for it and goes in the next call, together: a hot SKU's row lock admits one
+ * writer at a time anyway, and a transaction costs more than a decision, so rather than queue
+ * the pool's connections on row locks, the decisions queue here and PostgreSQL takes them in
+ * one transaction, in the order asked. Correctness does not depend on it (another server's
+ * calls still meet the row locks); it only turns N lock waits and N transactions into one.
  *
  * If a call fails, each of its items is run alone, so one bad item fails only itself.
  */
-export class SkuBatches<Item, Result> {
+export class LaneBatches<Item, Result> {
   private readonly keys = new Map<string, { queue: Waiting<Item, Result>[]; running: boolean }>();
 
   constructor(
