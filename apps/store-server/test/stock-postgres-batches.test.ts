@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SetDecision } from '../src/stock/postgres/authority';
 import { LaneBatches } from '../src/stock/postgres/lane-batches';
 import { refreshHoldStatistics } from '../src/stock/statistics';
 import { createTestDatabase, type TestDatabase } from './support';
@@ -74,16 +75,8 @@ describe('new holds asked while the call of their lane runs go together (LaneBat
   });
 });
 
-interface Decision {
-  sku: string;
-  holder: string;
-  qty: number;
-  cart: string | null;
-  newId: string;
-  now: number;
-  ttlMs: number;
-  limit: number | null;
-}
+/** A decision as stock_hold_set_many takes it (the store is the call's). */
+type Decision = Omit<SetDecision, 'storeId'>;
 
 /**
  * stock_hold_set_many (0080) must answer exactly as stock_hold_set called for each decision in

@@ -32,7 +32,7 @@ const at = (ms: number) => new Date(ms);
 const LANES = 4;
 
 /** One stock_hold_set of a new hold, as stock_hold_set_many takes it. */
-interface SetDecision {
+export interface SetDecision {
   storeId: string;
   sku: string;
   holder: string;
