@@ -46,6 +46,10 @@ const PG_CLIENTS = Number(process.env.BENCH_PG_CLIENTS ?? 20);
 const HUGE = 1_000_000_000;
 const SKU_COUNTS = (process.env.BENCH_SKUS ?? '1,10,100').split(',').map(Number);
 const MODES = (process.env.BENCH_MODES ?? 'redis,postgres').split(',');
+/** BENCH_REFERENCES=off skips the HTTP stack's reference runs (quicker, for comparing changes). */
+const REFERENCES = process.env.BENCH_REFERENCES !== 'off';
+/** BENCH_REDIS_COMMANDS=on prints what each Redis command cost per hold. */
+const REDIS_COMMANDS = process.env.BENCH_REDIS_COMMANDS === 'on';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -295,6 +299,19 @@ async function bareRoute(): Promise<Measured> {
   }
 }
 
+/** What Redis spent per hold on each command (INFO commandstats since the last resetstat). */
+async function redisCommandsPerHold(port: number, holds: number): Promise<string> {
+  const { stdout } = await exec('redis-cli', ['-p', String(port), 'info', 'commandstats']);
+  const parts: string[] = [];
+  for (const m of stdout.matchAll(/^cmdstat_(\w+):calls=(\d+),usec=(\d+)/gm)) {
+    const [, command, calls, usec] = m;
+    if (Number(usec) / holds >= 0.05) {
+      parts.push(`${command} ${(Number(calls) / holds).toFixed(3)} calls · ${(Number(usec) / holds).toFixed(2)} µs`);
+    }
+  }
+  return `    Redis per hold: ${parts.join('; ')}`;
+}
+
 /**
  * The rows of one mode, each between two measurements of its ceiling (the first given), so
  * that a row is compared with what the machine could do at that time.
@@ -314,7 +331,9 @@ async function mode(
     let measured: Measured;
     try {
       await drive(server.url, key, skus, 2); // warm-up
+      if (redisPort) await exec('redis-cli', ['-p', String(redisPort), 'config', 'resetstat']);
       measured = await measuredDrive(server, url, redis?.pid, key, skus);
+      if (redisPort && REDIS_COMMANDS) log(await redisCommandsPerHold(redisPort, measured.drive.requests));
     } finally {
       await server.stop();
       await drop();
@@ -356,23 +375,26 @@ export async function run() {
       return tps;
     };
 
-    const beforeHttp = await redisCeilingNow();
-    const http = await httpCeiling();
-    const afterHttp = await redisCeilingNow();
-    log(`  load generator: ${http.drive.generator}`);
-    log(
-      `  reference  GET /healthz (the HTTP stack alone): ${http.drive.rps.toFixed(0)} req/s ` +
-        `(${(http.drive.rps / mean([beforeHttp, afterHttp])).toFixed(2)}x the Redis ceiling), p99 ${http.drive.latency.p99} ms; ` +
-        `${cpuText(http.cpu)}`,
-    );
-    const bare = await bareRoute();
-    const afterBare = await redisCeilingNow();
-    log(
-      `  reference  a bare Fastify POST route shaped like a hold: ${bare.drive.rps.toFixed(0)} req/s ` +
-        `(${(bare.drive.rps / mean([afterHttp, afterBare])).toFixed(2)}x the Redis ceiling), p99 ${bare.drive.latency.p99} ms; ` +
-        `${cpuText(bare.cpu)}`,
-    );
-    const redisRuns = MODES.includes('redis') ? await mode('redis', redis, redisCeilingNow, afterBare) : [];
+    let first = await redisCeilingNow();
+    if (REFERENCES) {
+      const http = await httpCeiling();
+      const afterHttp = await redisCeilingNow();
+      log(`  load generator: ${http.drive.generator}`);
+      log(
+        `  reference  GET /healthz (the HTTP stack alone): ${http.drive.rps.toFixed(0)} req/s ` +
+          `(${(http.drive.rps / mean([first, afterHttp])).toFixed(2)}x the Redis ceiling), p99 ${http.drive.latency.p99} ms; ` +
+          `${cpuText(http.cpu)}`,
+      );
+      const bare = await bareRoute();
+      const afterBare = await redisCeilingNow();
+      log(
+        `  reference  a bare Fastify POST route shaped like a hold: ${bare.drive.rps.toFixed(0)} req/s ` +
+          `(${(bare.drive.rps / mean([afterHttp, afterBare])).toFixed(2)}x the Redis ceiling), p99 ${bare.drive.latency.p99} ms; ` +
+          `${cpuText(bare.cpu)}`,
+      );
+      first = afterBare;
+    }
+    const redisRuns = MODES.includes('redis') ? await mode('redis', redis, redisCeilingNow, first) : [];
     let pgRuns: Row[] = [];
     let pgAsyncMax = 0;
     if (MODES.includes('postgres')) {

@@ -304,11 +304,12 @@ export class RedisStockAuthority implements StockAuthority {
         }),
       ),
     );
-    for (const h of expired) void this.forget(loc, h.id);
+    for (const h of expired) void this.forget(h.id);
   }
 
-  private async forget(loc: HoldLocation, holdId: string) {
-    await Promise.all([this.locations.remove(holdId), this.due.remove(loc, holdId)]).catch(() => {});
+  /** A hold that ended leaves the location index (its bucket's due entry is swept in time). */
+  private async forget(holdId: string) {
+    await this.locations.remove(holdId).catch(() => {});
   }
 
   /**
@@ -317,7 +318,7 @@ export class RedisStockAuthority implements StockAuthority {
    * server, so a change or release of the hold right after the answer still finds it.
    */
   private index(loc: HoldLocation, hold: ScriptHold, created: boolean) {
-    this.due.set(loc, hold.id, hold.e);
+    this.due.set(loc, hold.e);
     if (created) this.locations.set(hold.id, loc);
   }
 
@@ -338,7 +339,7 @@ export class RedisStockAuthority implements StockAuthority {
           at,
         };
       }
-      void this.forget(loc, c.id);
+      void this.forget(c.id);
       return { op: 'end', holdId: c.id, storeId: loc.storeId, sku: loc.sku, state: 'cut', reason, at };
     });
   }
@@ -558,7 +559,7 @@ export class RedisStockAuthority implements StockAuthority {
     if (reply.s !== 'OK' || !reply.hold) return this.endedOrMissing(storeId, holdId);
     const reason = 'Released by the holder';
     this.persister.push({ op: 'end', holdId, storeId, sku: loc.sku, state: 'released', reason, at: this.clock() });
-    await this.forget(loc, holdId);
+    await this.forget(holdId);
     return { ok: true, created: false, hold: this.holdOf(loc, reply.hold, 'released', reason) };
   }
 
@@ -641,7 +642,7 @@ export class RedisStockAuthority implements StockAuthority {
               at: now,
             },
           );
-          await this.forget(from, reply.gone.id);
+          await this.forget(reply.gone.id);
           releasedUnits += reply.excess ?? 0;
           holds.push(this.holdOf(from, reply.hold));
         }
@@ -667,7 +668,7 @@ export class RedisStockAuthority implements StockAuthority {
   ): Promise<{ hold?: Hold; released: number }> {
     const taken = await this.script('hold_end', from, [g.holdId, '1']);
     if (taken.s !== 'OK' || !taken.hold) return { released: 0 };
-    await this.forget(from, g.holdId);
+    await this.forget(g.holdId);
     const to = { ...from, bucket: toBucket };
     const base = (await loadHoldsOf(this.db, from.storeId, toHolderId, now)).find((h) => h.sku === g.sku);
     const merging = base !== undefined;
@@ -750,32 +751,11 @@ export class RedisStockAuthority implements StockAuthority {
     const now = this.clock();
     let expired = 0;
     for (let shard = 0; shard < StockKeys.DUE_SHARDS; shard++) {
-      const members = await this.redis.zrangebyscore(this.keys.due(shard), '-inf', now, 'LIMIT', 0, SWEEP_BATCH);
-      if (members.length === 0) continue;
-      const byBucket = new Map<string, { loc: HoldLocation; ids: string[]; members: string[] }>();
-      for (const m of members) {
-        const [storeId, sku, bucket, holdId] = m.split('\t');
-        if (!storeId || !sku || !bucket || !holdId) continue;
-        const key = `${storeId}\t${sku}\t${bucket}`;
-        const entry = byBucket.get(key) ?? { loc: { storeId, sku, bucket: Number(bucket) }, ids: [], members: [] };
-        entry.ids.push(holdId);
-        entry.members.push(m);
-        byBucket.set(key, entry);
-      }
-      for (const { loc, ids, members: ms } of byBucket.values()) {
-        const reply = await this.script('expire', loc, [now, ...ids]);
+      for (const { loc, members } of (await this.due.due(shard, now, SWEEP_BATCH)).values()) {
+        const reply = await this.due.sweep(shard, loc, members, () => this.script('expire', loc, [now]));
         const gone = list(reply.x);
         expired += gone.length;
         this.recordExpired(loc, gone);
-        const alive = new Map(list(reply.alive));
-        const key = this.keys.due(shard);
-        await Promise.all(
-          ids.map((id, i) => {
-            const member = ms[i] as string;
-            const e = alive.get(id);
-            return e ? this.redis.zadd(key, e, member) : this.redis.zrem(key, member);
-          }),
-        );
       }
     }
     return expired + (await this.sweepStragglers(now));
@@ -934,7 +914,7 @@ export class RedisStockAuthority implements StockAuthority {
     for (const g of grants) {
       const loc = { storeId: g.storeId, sku: g.sku, bucket: g.bucket };
       await this.script('hold_end', loc, [g.holdId, '0']).catch(() => undefined);
-      await this.forget(loc, g.holdId);
+      await this.forget(g.holdId);
     }
   }
 }

@@ -1,18 +1,19 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { HoldLocation, StockKeys } from './keys';
+import { encodeLocation, type HoldLocation, type StockKeys } from './keys';
 
 /**
- * The sweeper's index of hold expiries: per shard (`due:{sN}`), a sorted set of
- * "store\tsku\tbucket\tholdId" by expiry.
+ * The sweeper's index of buckets with holds to expire: per shard (`due:{sN}`), a sorted set of
+ * buckets ("store\tsku\tbucket") scored by a time at or before their first hold's expiry.
  *
- * Expiries set while answering holds are gathered and sent at the end of the tick, one ZADD
- * per shard: in a flash sale one command for a whole round of holds instead of one per hold.
- * They are queued on the client before control goes back to the event loop, so they reach
- * Redis before any command this server issues for a later request; a removal sends what is
- * gathered first, so an index entry is never re-added after its hold was forgotten.
+ * One member per bucket, not per hold: a grant only ever lowers its bucket's score (ZADD LT),
+ * so the holds answered in one turn of the event loop cost one ZADD per shard with one member
+ * per bucket, and nothing when a hold ends. A score may be early (the hold was extended or
+ * ended): the sweeper then finds nothing due and sets the bucket's real next expiry (`sweep`).
+ * Expiries are queued on the client before control goes back to the event loop, so they reach
+ * Redis before any command this server issues for a later request.
  */
 export class DueIndex {
-  private gathered = new Map<number, Array<string | number>>();
+  private gathered = new Map<string, { shard: number; at: number }>();
   private scheduled = false;
   private readonly sendGathered = () => this.flush();
 
@@ -22,38 +23,67 @@ export class DueIndex {
     private readonly onError: (error: unknown) => void,
   ) {}
 
-  static member(loc: HoldLocation, holdId: string): string {
-    return `${loc.storeId}\t${loc.sku}\t${loc.bucket}\t${holdId}`;
-  }
-
-  /** Sets when a hold expires (it is swept from then on). */
-  set(loc: HoldLocation, holdId: string, expiresAt: number): void {
-    const shard = this.keys.dueShardOf(holdId);
-    let args = this.gathered.get(shard);
-    if (!args) {
-      args = [];
-      this.gathered.set(shard, args);
+  /** A hold of `loc` expires at `expiresAt`: the bucket is swept by then. */
+  set(loc: HoldLocation, expiresAt: number): void {
+    const member = encodeLocation(loc);
+    const known = this.gathered.get(member);
+    if (known) {
+      if (expiresAt < known.at) known.at = expiresAt;
+    } else {
+      this.gathered.set(member, { shard: this.keys.dueShardOf(member), at: expiresAt });
     }
-    args.push(expiresAt, DueIndex.member(loc, holdId));
     if (!this.scheduled) {
       this.scheduled = true;
       process.nextTick(this.sendGathered);
     }
   }
 
-  remove(loc: HoldLocation, holdId: string): Promise<unknown> {
-    this.flush();
-    return this.redis.zrem(this.keys.due(this.keys.dueShardOf(holdId)), DueIndex.member(loc, holdId));
-  }
-
   /** Sends what was gathered now. */
   flush(): void {
     this.scheduled = false;
     if (this.gathered.size === 0) return;
-    const gathered = this.gathered;
-    this.gathered = new Map();
-    for (const [shard, args] of gathered) {
-      this.redis.zadd(this.keys.due(shard), ...args).catch(this.onError);
+    const byShard = new Map<number, Array<string | number>>();
+    for (const [member, { shard, at }] of this.gathered) {
+      const args = byShard.get(shard) ?? [];
+      args.push(at, member);
+      byShard.set(shard, args);
     }
+    this.gathered = new Map();
+    for (const [shard, args] of byShard) this.redis.zadd(this.keys.due(shard), 'LT', ...args).catch(this.onError);
+  }
+
+  /** Buckets of `shard` due by `now` (at most `max`), each with its members as stored. */
+  async due(shard: number, now: number, max: number): Promise<Map<string, { loc: HoldLocation; members: string[] }>> {
+    const members = await this.redis.zrangebyscore(this.keys.due(shard), '-inf', now, 'LIMIT', 0, max);
+    const buckets = new Map<string, { loc: HoldLocation; members: string[] }>();
+    for (const member of members) {
+      // Indexes written before buckets were indexed name a hold after its bucket: same bucket.
+      const [storeId, sku, bucket] = member.split('\t');
+      if (!storeId || !sku || !bucket) continue;
+      const loc = { storeId, sku, bucket: Number(bucket) };
+      const key = encodeLocation(loc);
+      const entry = buckets.get(key) ?? { loc, members: [] };
+      entry.members.push(member);
+      buckets.set(key, entry);
+    }
+    return buckets;
+  }
+
+  /**
+   * Sweeps one due bucket: its members leave the index, then `expire` runs on the bucket and
+   * says when its first remaining hold expires, which goes back in (ZADD LT). A grant's own
+   * ZADD LT either comes after the removal, or its hold is seen by `expire`: none is missed.
+   */
+  async sweep<T extends { next?: number }>(
+    shard: number,
+    loc: HoldLocation,
+    members: string[],
+    expire: () => Promise<T>,
+  ): Promise<T> {
+    const key = this.keys.due(shard);
+    await this.redis.zrem(key, ...members);
+    const reply = await expire();
+    if (reply.next && reply.next > 0) await this.redis.zadd(key, 'LT', reply.next, encodeLocation(loc));
+    return reply;
   }
 }

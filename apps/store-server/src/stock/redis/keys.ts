@@ -7,8 +7,8 @@ import { fnv1a } from '../spread';
  *   <prefix>holds:{store:sku:bN}    hold id -> hold
  *   <prefix>holders:{store:sku:bN}  holder -> hold id
  *   <prefix>exp:{store:sku:bN}      hold ids by expiry
- * Beside them: where each hold lives (`loc:{holdId}`), the sweeper's index of expiries
- * (`due:{sN}`, 16 shards), and the marker that the state was loaded from PostgreSQL (`loaded`).
+ * Beside them: where each hold lives (`loc:{holdId}`), the sweeper's index of buckets with holds
+ * to expire (`due:{sN}`, 16 shards), and the marker that the state was loaded from PostgreSQL (`loaded`).
  */
 export class StockKeys {
   static readonly DUE_SHARDS = 16;
@@ -37,8 +37,9 @@ export class StockKeys {
     return `${this.prefix}due:{s${shard}}`;
   }
 
-  dueShardOf(holdId: string): number {
-    return fnv1a(holdId) % StockKeys.DUE_SHARDS;
+  /** The due shard of a bucket, by its member ("store\tsku\tbucket"). */
+  dueShardOf(member: string): number {
+    return fnv1a(member) % StockKeys.DUE_SHARDS;
   }
 
   /** Present (with the id of the load) while Redis holds the state loaded from PostgreSQL. */

@@ -120,17 +120,11 @@ export async function loadSku(redis: Redis | Cluster, keys: StockKeys, run: RunS
         n,
       ]);
       if (reply.s !== 'OK') return;
-      await Promise.all(
-        holds.flatMap((h) => [
-          redis.set(
-            keys.location(h.id),
-            encodeLocation({ storeId: state.storeId, sku: state.sku, bucket: b }),
-            'PX',
-            LOCATION_TTL_MS,
-          ),
-          redis.zadd(keys.due(keys.dueShardOf(h.id)), h.expiresAt, `${state.storeId}\t${state.sku}\t${b}\t${h.id}`),
-        ]),
-      );
+      const member = encodeLocation({ storeId: state.storeId, sku: state.sku, bucket: b });
+      await Promise.all(holds.map((h) => redis.set(keys.location(h.id), member, 'PX', LOCATION_TTL_MS)));
+      if (holds.length === 0) return;
+      const first = holds.reduce((min, h) => Math.min(min, h.expiresAt), Number.POSITIVE_INFINITY);
+      await redis.zadd(keys.due(keys.dueShardOf(member)), 'LT', first, member);
     }),
   );
 }

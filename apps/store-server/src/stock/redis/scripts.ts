@@ -57,6 +57,8 @@ export interface ScriptReply {
   excess?: number;
   n?: number;
   pgv?: number;
+  /** expire: when the bucket's first remaining hold expires (0: none). */
+  next?: number;
 }
 
 /** Lua's cjson encodes an empty array as {}: read both as a list. */

@@ -1,6 +1,7 @@
--- The sweeper: expires this bucket's due holds, and says when each of the given holds now
--- expires (0: gone), so that the sweeper's index follows extensions.
--- ARGV: now, then hold ids
+-- The sweeper: expires this bucket's due holds, says when its first remaining hold expires
+-- (next, 0: none left) for the sweeper's index, and when each of the given holds now expires
+-- (alive; gone ones are left out).
+-- ARGV: now, then hold ids (none needed)
 local now = tonumber(ARGV[1])
 if not loaded() then return cjson.encode({ s = 'NOT_LOADED' }) end
 local expired = expire_due(now, 1000)
@@ -9,4 +10,7 @@ for i = 2, #ARGV do
   local r = get_hold(ARGV[i])
   if r then alive[#alive + 1] = { ARGV[i], r.e } end
 end
-return cjson.encode({ s = 'OK', x = expired, alive = alive })
+local first = redis.call('ZRANGE', EXPIRY, 0, 0, 'WITHSCORES')
+local next = 0
+if first[2] then next = tonumber(first[2]) end
+return cjson.encode({ s = 'OK', x = expired, alive = alive, next = next })
