@@ -132,6 +132,31 @@ describe('stock_persist_holds', () => {
     });
   });
 
+  it('never writes a hold of a SKU without a stock row: the grant is deferred', async () => {
+    await rolledBack(async (client) => {
+      const sku = skus[0] as string;
+      expect(await persist(client, [grant('NO-SUCH-SKU', 'a', 1), grant(sku, 'b', 1)])).toEqual([0]);
+      const { rows } = await client.query(`SELECT holder_id FROM holds WHERE sku = 'NO-SUCH-SKU'`);
+      expect(rows).toEqual([]);
+      expect((await state(client, [sku], '0')).holds.map((h) => h.holder_id)).toEqual(['b']);
+    });
+  });
+
+  it('keeps stock rows for good, so that no hold loses its SKU: a delete or truncate is refused', async () => {
+    await rolledBack(async (client) => {
+      const sku = skus[1] as string;
+      expect(await persist(client, [grant(sku, 'a', 1)])).toEqual([]);
+      await client.query('SAVEPOINT s');
+      await expect(client.query(`DELETE FROM stock_levels WHERE sku = $1`, [sku])).rejects.toThrow(
+        /stock rows are never deleted \(DELETE refused\)/,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT s');
+      await expect(client.query('TRUNCATE stock_levels CASCADE')).rejects.toThrow(/TRUNCATE refused/);
+    });
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM stock_levels WHERE sku = $1`, [skus[1]]);
+    expect(rows[0]?.n).toBeGreaterThan(0);
+  });
+
   it('gives the same result as applying the ops one at a time, for any batch of grants', async () => {
     const holder = fc.constantFrom('a', 'b', 'c', 'd', 'e');
     const op = fc.record({ sku: fc.integer({ min: 0, max: 2 }), holder, qty: fc.integer({ min: 1, max: 4 }) });
