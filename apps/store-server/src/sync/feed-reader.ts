@@ -16,8 +16,8 @@ import type pg from 'pg';
  * Only transactions of this database count (pg_stat_activity), so a long transaction in
  * another database on the same server does not hold the feed back.
  *
- * Audit-only changes (AUDIT_ONLY_TYPES: no client is sent them) are read without their
- * payloads, for the gaps only, and left out of what a read returns.
+ * Audit-only changes (AUDIT_ONLY_TYPES: no client is sent them) are read for their numbers
+ * only (the gaps), and left out of what a read returns.
  */
 
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -27,6 +27,7 @@ interface EventRow {
   seq: string | null;
   store_id: string | null;
   type: string | null;
+  audit_only: boolean | null;
   payload: Record<string, unknown> | null;
   at: Date | null;
 }
@@ -43,10 +44,14 @@ export interface FeedRead {
 }
 
 const READ = `
-  SELECT pg_current_snapshot()::text AS snap, e.seq::text AS seq, e.store_id, e.type, e.payload, e.at
+  SELECT pg_current_snapshot()::text AS snap, e.seq::text AS seq, e.store_id, e.type, e.audit_only, e.payload, e.at
   FROM (SELECT 1) AS one
   LEFT JOIN LATERAL (
-    SELECT seq, store_id, type, CASE WHEN type = ANY($4::text[]) THEN NULL ELSE payload END AS payload, at FROM events
+    SELECT seq, type, audit_only,
+           CASE WHEN audit_only THEN NULL ELSE store_id END AS store_id,
+           CASE WHEN audit_only THEN NULL ELSE payload END AS payload,
+           CASE WHEN audit_only THEN NULL ELSE at END AS at
+    FROM (SELECT *, type = ANY($4::text[]) AS audit_only FROM events) AS events
     WHERE seq > $1 AND ($3::bigint IS NULL OR seq <= $3::bigint)
     ORDER BY seq LIMIT $2
   ) AS e ON true`;
@@ -60,11 +65,12 @@ const STILL_RUNNING = `
       WHERE datname = current_database() AND backend_xid IS NOT NULL
     )`;
 
+/** An audit-only row is read for its number only (readFeed leaves it out). */
 const toChange = (row: EventRow): Change => ({
   seq: Number(row.seq),
   type: row.type as string,
   storeId: row.store_id,
-  at: (row.at as Date).toISOString(),
+  at: row.audit_only ? '' : (row.at as Date).toISOString(),
   payload: row.payload ?? {},
 });
 
