@@ -93,6 +93,22 @@ describe.skipIf(!url)('the sweeper index of due buckets', () => {
     },
   );
 
+  it('keeps a bucket due when its sweep fails, for the next sweep to try again', async () => {
+    const sku = await d.freshSku(5);
+    const loc = bucketOf(sku);
+    const g = await hold(sku, 'due-failed-sweep');
+    const due = new DueIndex(h.redis, keys, (error) => {
+      throw error;
+    });
+    const shard = keys.dueShardOf(encodeLocation(loc));
+    await expect(
+      due.sweep(shard, loc, [encodeLocation(loc)], () => Promise.reject(new Error('Redis went away'))),
+    ).rejects.toThrow('Redis went away');
+    expect(await scoreOf(sku)).toBe(0);
+    await h.authority.expireDue();
+    expect(await scoreOf(sku)).toBe(g.expiresAt);
+  });
+
   it('sweeps entries written per hold by an earlier version of the index', async () => {
     const sku = await d.freshSku(5);
     const g = await hold(sku, 'due-legacy');

@@ -81,9 +81,17 @@ export class DueIndex {
     expire: () => Promise<T>,
   ): Promise<T> {
     const key = this.keys.due(shard);
+    const member = encodeLocation(loc);
     await this.redis.zrem(key, ...members);
-    const reply = await expire();
-    if (reply.next && reply.next > 0) await this.redis.zadd(key, 'LT', reply.next, encodeLocation(loc));
+    let reply: T;
+    try {
+      reply = await expire();
+    } catch (error) {
+      // Still due: the next sweep tries again.
+      await this.redis.zadd(key, 'LT', 0, member).catch(() => {});
+      throw error;
+    }
+    if (reply.next && reply.next > 0) await this.redis.zadd(key, 'LT', reply.next, member);
     return reply;
   }
 }
