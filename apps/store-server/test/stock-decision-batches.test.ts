@@ -129,12 +129,33 @@ describe.skipIf(!url)('hold decisions batched per bucket', () => {
   });
 
   it('passes a failed call on to every decision of the batch', async () => {
-    const batches = new DecisionBatches(async (batch) => batch.map(() => new Error('Redis is gone')));
+    const batches = new DecisionBatches((batch) => batch.map(() => Promise.reject(new Error('Redis is gone'))));
     const bucket = keys.bucket(STORE, skus[0] as string, 0);
     const answers = [
       batches.decide(bucket, args('a', 1, '00000000-0000-7000-8000-00000000b001')),
       batches.decide(bucket, args('b', 1, '00000000-0000-7000-8000-00000000b002')),
     ];
     for (const answer of answers) await expect(answer).rejects.toThrow('Redis is gone');
+  });
+});
+
+describe('decision batches of several buckets', () => {
+  it("answers each bucket's decisions as soon as its own call is answered, never after another bucket's", async () => {
+    let answerSlow: (replies: ScriptReply[]) => void = () => {};
+    const slow = new Promise<ScriptReply[]>((resolve) => {
+      answerSlow = resolve;
+    });
+    const ok = (): ScriptReply => ({ s: 'OK', created: true, prev: 0 });
+    const batches = new DecisionBatches((calls) =>
+      calls.map((c) => (c.keys[0] === 'slow' ? slow : Promise.resolve([ok()]))),
+    );
+    const order: string[] = [];
+    const a = batches.decide(['slow', 'h', 'o', 'e'], args('a', 1, 'id-a')).then(() => order.push('slow'));
+    const b = batches.decide(['fast', 'h', 'o', 'e'], args('b', 1, 'id-b')).then(() => order.push('fast'));
+    await b;
+    expect(order).toEqual(['fast']);
+    answerSlow([ok()]);
+    await a;
+    expect(order).toEqual(['fast', 'slow']);
   });
 });

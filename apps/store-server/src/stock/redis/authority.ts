@@ -415,15 +415,13 @@ export class RedisStockAuthority implements StockAuthority {
       let reply: ScriptReply;
       const args = [holderId, qty, now, s.holdMs, cartId, newId, s.maxPerHolder ?? 0, onlyHoldId, brought];
       try {
-        // A first try goes with the other decisions on this bucket of the moment (one call for all).
-        reply =
-          attempt === 0 && brought === 0
-            ? await this.batches
-                .decide(this.keys.bucket(loc.storeId, loc.sku, loc.bucket), args)
-                .catch((error: Error) => {
-                  throw unavailable(error.message);
-                })
-            : await this.script('hold_set', loc, args);
+        // With the other decisions on this bucket of the moment (one call for all). Every try
+        // goes this way, so that the answers of one bucket are taken in the order Redis gave them.
+        reply = await this.batches
+          .decide(this.keys.bucket(loc.storeId, loc.sku, loc.bucket), args)
+          .catch((error: Error) => {
+            throw unavailable(error.message);
+          });
       } catch (error) {
         if (brought > 0)
           this.log.warn(

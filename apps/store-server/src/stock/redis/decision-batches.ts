@@ -58,22 +58,22 @@ export class DecisionBatches {
   }
 
   private send(batches: Waiting[]): void {
-    this.run(batches).then(
-      (results) => {
-        batches.forEach((batch, b) => {
-          const replies = results[b] ?? new Error('hold_set_many gave no answer');
+    const calls = this.run(batches);
+    batches.forEach((batch, b) => {
+      const call = calls[b] ?? Promise.reject(new Error('hold_set_many was not sent'));
+      call.then(
+        (replies) => {
           batch.answers.forEach((answer, i) => {
-            const reply = replies instanceof Error ? undefined : replies[i];
+            const reply = replies[i];
             if (reply) answer.resolve(reply);
-            else if (replies instanceof Error) answer.reject(replies);
             else
               answer.reject(new Error(`hold_set_many answered ${replies.length} of ${batch.answers.length} decisions`));
           });
-        });
-      },
-      (error: unknown) => {
-        for (const batch of batches) for (const answer of batch.answers) answer.reject(error);
-      },
-    );
+        },
+        (error: unknown) => {
+          for (const answer of batch.answers) answer.reject(error);
+        },
+      );
+    });
   }
 }

@@ -202,10 +202,17 @@ export class HoldPersister {
 }
 
 /**
- * A hold granted within a batch (or still waiting from an earlier one) reaches PostgreSQL as one
- * op with its latest state: a 'grant' of the current quantity, or a 'record' when it already
- * ended. PostgreSQL then never has to fit units that Redis already gave back or cut, and the
- * folded op sits where the hold's last op was, so ops of other holds keep their order.
+ * A hold with several ops in a batch (or still waiting from an earlier one) reaches PostgreSQL
+ * as one op with its latest state, so that PostgreSQL never has to fit a step Redis has already
+ * moved past:
+ * - from a grant: a 'grant' of the current quantity, or a 'record' when it already ended;
+ * - from a change or an extension: one 'set' (or 'extend') to the latest quantity and expiry,
+ *   or the 'end' alone when it ended. On a Redis Cluster decisions can arrive here in another
+ *   order than Redis made them: a raise that was later lowered may never fit beside a grant that
+ *   took the units the lowering gave back, and waiting for it would hold back the hold's later
+ *   ops for good.
+ * The folded op sits where the hold's last op was, so ops of other holds keep their order. A
+ * transfer is never folded.
  */
 export function collapse(batch: Queued[]): Queued[] {
   const byHold = new Map<string, number[]>();
@@ -217,21 +224,38 @@ export function collapse(batch: Queued[]): Queued[] {
   const drop = new Set<number>();
   const replace = new Map<number, Queued>();
   for (const indexes of byHold.values()) {
-    const first = batch[indexes[0] ?? -1];
-    const lastIndex = indexes.at(-1) ?? -1;
-    if (first?.op.op !== 'grant' || indexes.length < 2) continue;
-    let grant: GrantOp = first.op;
-    for (const i of indexes) {
-      const op = batch[i]?.op;
-      if (op?.op === 'set')
-        grant = { ...grant, qty: op.qty, expiresAt: op.expiresAt, cartId: op.cartId || grant.cartId };
-      if (op?.op === 'extend') grant = { ...grant, expiresAt: op.expiresAt };
-      if (op?.op === 'transfer') grant = { ...grant, holderId: op.holderId };
-      if (op?.op === 'end') grant = { ...grant, op: 'record', state: op.state, reason: op.reason, at: op.at };
-      drop.add(i);
-    }
+    if (indexes.length < 2) continue;
+    const first = batch[indexes[0] as number] as Queued;
+    const ops = indexes.map((i) => (batch[i] as Queued).op);
+    const folded = first.op.op === 'grant' ? foldGrant(first.op, ops) : foldChanges(ops);
+    if (!folded) continue;
+    for (const i of indexes) drop.add(i);
+    const lastIndex = indexes.at(-1) as number;
     drop.delete(lastIndex);
-    replace.set(lastIndex, { op: grant, deferredSince: first.deferredSince });
+    replace.set(lastIndex, { op: folded, deferredSince: first.deferredSince });
   }
   return batch.flatMap((q, i) => (drop.has(i) ? [] : [replace.get(i) ?? q]));
+}
+
+function foldGrant(first: GrantOp, ops: PersistOp[]): GrantOp {
+  let grant = first;
+  for (const op of ops) {
+    if (op.op === 'set') grant = { ...grant, qty: op.qty, expiresAt: op.expiresAt, cartId: op.cartId || grant.cartId };
+    if (op.op === 'extend') grant = { ...grant, expiresAt: op.expiresAt };
+    if (op.op === 'transfer') grant = { ...grant, holderId: op.holderId };
+    if (op.op === 'end') grant = { ...grant, op: 'record', state: op.state, reason: op.reason, at: op.at };
+  }
+  return grant;
+}
+
+/** Changes and extensions of a hold PostgreSQL already has, maybe ending with its end, as one op. */
+function foldChanges(ops: PersistOp[]): PersistOp | undefined {
+  let folded: PersistOp | undefined;
+  for (const [i, op] of ops.entries()) {
+    if (op.op === 'end') return i === ops.length - 1 ? op : undefined;
+    if (op.op === 'set') folded = { ...op, cartId: op.cartId || (folded?.op === 'set' ? folded.cartId : '') };
+    else if (op.op === 'extend') folded = folded?.op === 'set' ? { ...folded, expiresAt: op.expiresAt, at: op.at } : op;
+    else return undefined;
+  }
+  return folded;
 }

@@ -103,32 +103,32 @@ export interface HoldBatchCall {
  * hold_set_many: several hold_set decisions on one bucket in one call, one answer per decision
  * in order. The calls given together (one per bucket) are sent at once in one pipeline, one
  * write on the socket; on a Redis Cluster each goes to its own slot's node (auto-pipelined).
- * Each call's answers, or the error it met.
+ * One promise per call, settled when that call is answered: on a cluster a call answered by one
+ * node must not wait for another node's, or decisions would be recorded in another order than
+ * Redis made them in.
  */
 export function defineHoldBatches(client: Client) {
   const lib = fs.readFileSync(path.join(scriptsDir, 'lib.lua'), 'utf8');
   const body = fs.readFileSync(path.join(scriptsDir, 'hold_set_many.lua'), 'utf8');
   client.defineCommand(HOLD_BATCH_COMMAND, { numberOfKeys: 4, lua: `${lib}\n${body}` });
   const parse = (raw: unknown) => JSON.parse(String(raw)) as ScriptReply[];
-  const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
-  return async (calls: readonly HoldBatchCall[]): Promise<Array<ScriptReply[] | Error>> => {
+  return (calls: readonly HoldBatchCall[]): Array<Promise<ScriptReply[]>> => {
     if (client.isCluster) {
       const command = (client as unknown as Record<string, ScriptCommand>)[HOLD_BATCH_COMMAND] as ScriptCommand;
-      return Promise.all(calls.map((c) => command.call(client, ...c.keys, ...c.args).then(parse, asError)));
+      return calls.map((c) => command.call(client, ...c.keys, ...c.args).then(parse));
     }
     const pipeline = client.pipeline() as unknown as Record<string, ScriptCommand> & {
       exec(): Promise<Array<[Error | null, unknown]> | null>;
     };
     for (const c of calls) (pipeline[HOLD_BATCH_COMMAND] as ScriptCommand).call(pipeline, ...c.keys, ...c.args);
-    try {
-      const results = (await pipeline.exec()) ?? [];
-      return calls.map((_, i) => {
-        const [error, raw] = results[i] ?? [new Error('no answer'), undefined];
-        return error ? asError(error) : parse(raw);
-      });
-    } catch (error) {
-      return calls.map(() => asError(error));
-    }
+    const results = pipeline.exec();
+    return calls.map((_, i) =>
+      results.then((all) => {
+        const [error, raw] = all?.[i] ?? [new Error('hold_set_many gave no answer'), undefined];
+        if (error) throw error;
+        return parse(raw);
+      }),
+    );
   };
 }
 

@@ -1,0 +1,147 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newHoldId } from '../src/stock/redis/hold-ids';
+import { type GrantOp, HoldPersister, type PersistOp } from '../src/stock/redis/persister';
+import { createTestDatabase, type TestDatabase } from './support';
+
+const STORE = 'demo';
+const T0 = Date.UTC(2026, 0, 1);
+
+/**
+ * The persister writes Redis-mode decisions to PostgreSQL in the order they were answered, which
+ * on a Redis Cluster need not be the order Redis made them in (each node answers on its own
+ * connection). Whatever that order, once everything is flushed PostgreSQL must hold what Redis
+ * holds.
+ */
+describe('the hold persister', () => {
+  let db: TestDatabase;
+  let skus: string[];
+  const voided: GrantOp[] = [];
+
+  beforeAll(async () => {
+    db = await createTestDatabase({ demo: true });
+    const { rows } = await db.pool.query<{ sku: string }>(
+      `SELECT sku FROM stock_levels WHERE store_id = $1 AND held = 0 ORDER BY sku LIMIT 3`,
+      [STORE],
+    );
+    skus = rows.map((r) => r.sku);
+    await db.pool.query(
+      `UPDATE stock_levels SET received = sold + 6, low_stock_threshold = 0 WHERE store_id = $1 AND sku = ANY($2)`,
+      [STORE, skus],
+    );
+  });
+  afterAll(() => db?.drop());
+
+  const persister = () =>
+    new HoldPersister({
+      db: db.pool,
+      clock: () => T0,
+      logger: pino({ level: 'silent' }),
+      onVoid: async (holds) => {
+        voided.push(...holds);
+      },
+    });
+  const grant = (sku: string, holderId: string, qty: number): GrantOp => ({
+    op: 'grant',
+    holdId: newHoldId(),
+    storeId: STORE,
+    sku,
+    holderId,
+    cartId: '',
+    qty,
+    bucket: 0,
+    expiresAt: T0 + 900_000,
+    createdAt: T0,
+    at: T0,
+  });
+  const set = (g: GrantOp, qty: number, expiresAt = g.expiresAt): PersistOp => ({
+    op: 'set',
+    holdId: g.holdId,
+    storeId: STORE,
+    sku: g.sku,
+    qty,
+    expiresAt,
+    cartId: '',
+    at: T0,
+  });
+  const holdsOf = async (sku: string) =>
+    (
+      await db.pool.query<{ holder_id: string; qty: number; state: string }>(
+        `SELECT holder_id, qty, state FROM holds WHERE store_id = $1 AND sku = $2 ORDER BY holder_id`,
+        [STORE, sku],
+      )
+    ).rows;
+  const heldOf = async (sku: string) =>
+    Number(
+      (
+        await db.pool.query<{ held: string }>(`SELECT held FROM stock_levels WHERE store_id = $1 AND sku = $2`, [
+          STORE,
+          sku,
+        ])
+      ).rows[0]?.held,
+    );
+
+  it("follows a hold's last state when a step between never fit in the order it arrived", async () => {
+    // In Redis: a raised 1 -> 5, lowered 5 -> 2, then c took 3 of the units a gave back (6 on hand).
+    // Here c's grant arrives first, so a's passing 5 can never fit beside it; a's 2 does.
+    const sku = skus[0] as string;
+    const p = persister();
+    const a = grant(sku, 'a', 1);
+    p.push(a);
+    await p.flush();
+    p.push(grant(sku, 'c', 3), set(a, 5), set(a, 2));
+    await p.flush();
+    expect(p.pending).toBe(0);
+    expect(await holdsOf(sku)).toEqual([
+      { holder_id: 'a', qty: 2, state: 'active' },
+      { holder_id: 'c', qty: 3, state: 'active' },
+    ]);
+    expect(await heldOf(sku)).toBe(5);
+  });
+
+  it('ends a hold whose raise never fit when its release follows', async () => {
+    const sku = skus[1] as string;
+    const p = persister();
+    const a = grant(sku, 'a', 1);
+    p.push(a);
+    await p.flush();
+    p.push(grant(sku, 'c', 5), set(a, 6), {
+      op: 'end',
+      holdId: a.holdId,
+      storeId: STORE,
+      sku,
+      state: 'released',
+      reason: 'Released by the holder',
+      at: T0,
+    });
+    await p.flush();
+    expect(p.pending).toBe(0);
+    expect(await holdsOf(sku)).toEqual([
+      { holder_id: 'a', qty: 1, state: 'released' },
+      { holder_id: 'c', qty: 5, state: 'active' },
+    ]);
+    expect(await heldOf(sku)).toBe(5);
+    expect(voided).toEqual([]);
+  });
+
+  it('keeps a raise waiting while what it needs is really held by others, and applies it once they let go', async () => {
+    const sku = skus[2] as string;
+    const p = persister();
+    const a = grant(sku, 'a', 1);
+    const b = grant(sku, 'b', 5);
+    p.push(a, b);
+    await p.flush();
+    // In Redis b lowered first; here a's raise arrives before it.
+    p.push(set(a, 5));
+    await p.flush();
+    expect(p.pending).toBe(1);
+    p.push(set(b, 1));
+    await p.flush();
+    expect(p.pending).toBe(0);
+    expect((await holdsOf(sku)).map((h) => [h.holder_id, h.qty])).toEqual([
+      ['a', 5],
+      ['b', 1],
+    ]);
+    expect(await heldOf(sku)).toBe(6);
+  });
+});
