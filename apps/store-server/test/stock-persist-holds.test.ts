@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newHoldId } from '../src/stock/redis/hold-ids';
-import type { GrantOp } from '../src/stock/redis/persister';
+import { type Grant, grant } from './stock/grants';
 import { createTestDatabase, type TestDatabase } from './support';
 
 /**
@@ -13,23 +12,6 @@ import { createTestDatabase, type TestDatabase } from './support';
  */
 
 const STORE = 'demo';
-
-type Grant = Omit<GrantOp, 'op' | 'state' | 'reason'> & { op: 'grant' };
-
-const T0 = Date.UTC(2026, 0, 1);
-const grant = (sku: string, holderId: string, qty: number, holdId = newHoldId()): Grant => ({
-  op: 'grant',
-  holdId,
-  storeId: STORE,
-  sku,
-  holderId,
-  cartId: '',
-  qty,
-  bucket: 0,
-  expiresAt: T0 + 900_000,
-  createdAt: T0,
-  at: T0,
-});
 
 async function persist(client: pg.PoolClient, ops: Grant[]): Promise<number[]> {
   const { rows } = await client.query<{ r: { deferred: number[] } }>('SELECT stock_persist_holds($1::jsonb) AS r', [

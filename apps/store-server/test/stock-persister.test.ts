@@ -1,11 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newHoldId } from '../src/stock/redis/hold-ids';
 import { type GrantOp, HoldPersister, type PersistOp } from '../src/stock/redis/persister';
+import { grant, T0 } from './stock/grants';
 import { createTestDatabase, type TestDatabase } from './support';
 
 const STORE = 'demo';
-const T0 = Date.UTC(2026, 0, 1);
 
 /**
  * The persister writes Redis-mode decisions to PostgreSQL in the order they were answered, which
@@ -41,19 +40,6 @@ describe('the hold persister', () => {
         voided.push(...holds);
       },
     });
-  const grant = (sku: string, holderId: string, qty: number): GrantOp => ({
-    op: 'grant',
-    holdId: newHoldId(),
-    storeId: STORE,
-    sku,
-    holderId,
-    cartId: '',
-    qty,
-    bucket: 0,
-    expiresAt: T0 + 900_000,
-    createdAt: T0,
-    at: T0,
-  });
   const set = (g: GrantOp, qty: number, expiresAt = g.expiresAt): PersistOp => ({
     op: 'set',
     holdId: g.holdId,
