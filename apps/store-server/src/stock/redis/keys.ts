@@ -8,7 +8,8 @@ import { fnv1a } from '../spread';
  *   <prefix>holders:{store:sku:bN}  holder -> hold id
  *   <prefix>exp:{store:sku:bN}      hold ids by expiry
  * Beside them: where each hold lives (`loc:{holdId}`), the sweeper's index of buckets with holds
- * to expire (`due:{sN}`, 16 shards), and the marker that the state was loaded from PostgreSQL (`loaded`).
+ * to expire (`due:{sN}`, 16 shards), and the marker that the state was loaded from PostgreSQL
+ * (`loaded`).
  */
 export class StockKeys {
   static readonly DUE_SHARDS = 16;
