@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GrantOp, HoldPersister, type PersistOp } from '../src/stock/redis/persister';
@@ -5,6 +6,7 @@ import { grant, T0 } from './stock/grants';
 import { createTestDatabase, type TestDatabase } from './support';
 
 const STORE = 'demo';
+const RUNS = 500;
 
 /**
  * The persister writes Redis-mode decisions to PostgreSQL in the order they were answered, which
@@ -20,7 +22,7 @@ describe('the hold persister', () => {
   beforeAll(async () => {
     db = await createTestDatabase({ demo: true });
     const { rows } = await db.pool.query<{ sku: string }>(
-      `SELECT sku FROM stock_levels WHERE store_id = $1 AND held = 0 ORDER BY sku LIMIT 3`,
+      `SELECT sku FROM stock_levels WHERE store_id = $1 AND held = 0 ORDER BY sku LIMIT 4`,
       [STORE],
     );
     skus = rows.map((r) => r.sku);
@@ -129,5 +131,96 @@ describe('the hold persister', () => {
       ['b', 1],
     ]);
     expect(await heldOf(sku)).toBe(6);
+  });
+
+  /** One SKU with 6 on hand in Redis: what each decision leaves, and the op it hands the persister. */
+  type Step = { holder: number; kind: 'hold' | 'change' | 'release'; qty: number };
+  function decideInRedis(sku: string, run: number, steps: Step[]) {
+    const holds = new Map<number, GrantOp>();
+    const qty = new Map<number, number>();
+    let free = 6;
+    const ops: PersistOp[] = [];
+    for (const { holder, kind, qty: q } of steps) {
+      const g = holds.get(holder);
+      const have = qty.get(holder) ?? 0;
+      if (kind === 'hold' && !g && q <= free) {
+        const made = grant(sku, `p${run}-${holder}`, q);
+        holds.set(holder, made);
+        qty.set(holder, q);
+        free -= q;
+        ops.push(made);
+      } else if (kind === 'change' && g && q - have <= free) {
+        qty.set(holder, q);
+        free -= q - have;
+        ops.push(set(g, q));
+      } else if (kind === 'release' && g) {
+        holds.delete(holder);
+        qty.delete(holder);
+        free += have;
+        ops.push({ op: 'end', holdId: g.holdId, storeId: STORE, sku, state: 'released', reason: 'Released', at: T0 });
+      }
+    }
+    const final = [...qty].map(([holder, q]) => [`p${run}-${holder}`, q] as [string, number]).sort();
+    return { ops, final };
+  }
+
+  it("leaves PostgreSQL holding what Redis holds, whatever the order decisions arrive in (each hold's own in order)", async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.record({
+            holder: fc.integer({ min: 0, max: 3 }),
+            kind: fc.constantFrom('hold', 'change', 'release'),
+            qty: fc.integer({ min: 1, max: 6 }),
+          }),
+          { minLength: 1, maxLength: 14 },
+        ),
+        fc.array(fc.nat(1000), { minLength: 14, maxLength: 14 }),
+        fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 5 }),
+        async (steps, keys, chunks) => {
+          // Each run on the same SKU, its earlier holds ended first.
+          const sku = skus[3] as string;
+          await db.pool.query(
+            `WITH ended AS (UPDATE holds SET state = 'released', ended_at = now() WHERE store_id = $1 AND sku = $2 AND state = 'active')
+             UPDATE stock_levels SET held = 0 WHERE store_id = $1 AND sku = $2`,
+            [STORE, sku],
+          );
+          const { ops, final } = decideInRedis(sku, run++, steps);
+          // An arrival order: ops ordered by random keys, each hold's own keys given out in order.
+          const slots = ops.map((_, i) => keys[i] ?? i);
+          const byHold = new Map<string, number[]>();
+          for (const [i, op] of ops.entries()) byHold.set(op.holdId, [...(byHold.get(op.holdId) ?? []), i]);
+          const key = new Array<number>(ops.length);
+          for (const indexes of byHold.values()) {
+            const sorted = indexes.map((i) => slots[i] as number).sort((a, b) => a - b);
+            indexes.forEach((i, n) => {
+              key[i] = sorted[n] as number;
+            });
+          }
+          const arrival = ops.map((op, i) => ({ op, k: key[i] as number })).sort((a, b) => a.k - b.k);
+          const p = persister();
+          try {
+            let at = 0;
+            for (const size of [...chunks, ops.length]) {
+              p.push(...arrival.slice(at, at + size).map((a) => a.op));
+              at += size;
+              await p.flush();
+            }
+            await p.flush();
+            expect(p.pending).toBe(0);
+            const active = (await holdsOf(sku))
+              .filter((h) => h.state === 'active' && h.holder_id.startsWith(`p${run - 1}-`))
+              .map((h) => [h.holder_id, h.qty]);
+            expect(active).toEqual(final);
+            expect(await heldOf(sku)).toBe(final.reduce((sum, [, q]) => sum + q, 0));
+          } finally {
+            await p.stop();
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(voided).toEqual([]);
   });
 });
