@@ -29,6 +29,11 @@ export interface Real {
   d: StockDriver;
   authority: StockAuthority;
   sku: string;
+  /**
+   * The holder id of a model holder in this run: a transfer moves all of a holder's holds in the
+   * store, so holders of earlier runs (other SKUs, holds not expired yet) must not be this run's.
+   */
+  who(holder: string): string;
   now(): number;
   advance(ms: number): void;
 }
@@ -57,7 +62,11 @@ async function check(m: Model, r: Real) {
     available: m.onHand - heldIn(m),
   });
   for (const [holder, h] of m.holds) {
-    expect(await r.authority.getHold(STORE, h.holdId)).toMatchObject({ holderId: holder, qty: h.qty, state: 'active' });
+    expect(await r.authority.getHold(STORE, h.holdId)).toMatchObject({
+      holderId: r.who(holder),
+      qty: h.qty,
+      state: 'active',
+    });
   }
 }
 
@@ -75,7 +84,7 @@ class SetHold implements fc.AsyncCommand<Model, Real> {
     const result =
       this.byId && mine
         ? await r.authority.changeHold({ storeId: STORE, holdId: mine.holdId, qty: this.qty })
-        : await r.authority.setHold({ storeId: STORE, sku: r.sku, holderId: this.holder, qty: this.qty });
+        : await r.authority.setHold({ storeId: STORE, sku: r.sku, holderId: r.who(this.holder), qty: this.qty });
     const have = mine?.qty ?? 0;
     const fits = this.qty <= LIMIT && this.qty - have <= m.onHand - heldIn(m);
     expect(result.ok, result.ok ? '' : `${result.refusal.code}: ${result.refusal.message}`).toBe(fits);
@@ -159,7 +168,7 @@ class Checkout implements fc.AsyncCommand<Model, Real> {
   }
   async run(m: Model, r: Real) {
     const h = m.holds.get(this.holder) as ModelHold;
-    const { order } = await r.d.checkout(this.holder, [h.holdId]);
+    const { order } = await r.d.checkout(r.who(this.holder), [h.holdId]);
     expect(order.lines).toMatchObject([{ sku: r.sku, qty: h.qty }]);
     m.onHand -= h.qty;
     m.sold += h.qty;
@@ -224,7 +233,7 @@ class Transfer implements fc.AsyncCommand<Model, Real> {
   async run(m: Model, r: Real) {
     const g = m.holds.get(this.from) as ModelHold;
     const u = m.holds.get(this.to);
-    const result = await r.authority.transferHolds(STORE, this.from, this.to);
+    const result = await r.authority.transferHolds(STORE, r.who(this.from), r.who(this.to));
     m.holds.delete(this.from);
     if (!u) {
       m.holds.set(this.to, g);
@@ -277,6 +286,7 @@ export async function runStockModel(
         d,
         authority,
         sku,
+        who: (holder) => `${sku}:${holder}`,
         now: () => clock.now,
         advance: (ms) => {
           clock.now += ms;
