@@ -102,9 +102,9 @@ export async function placeOrder(
   const earlier = await replay();
   if (earlier) return earlier;
 
-  // Redis mode: every hold decided so far must be in PostgreSQL before the checkout reads them.
-  await deps.authority.flush();
   for (let attempt = 1; ; attempt++) {
+    // Redis mode: every hold decided so far must be in PostgreSQL before the checkout reads them.
+    await deps.authority.flush();
     const orderId = uuidv7();
     let outcome: 'placed' | 'replay' | 'changed';
     try {
@@ -123,6 +123,9 @@ export async function placeOrder(
           { total: { amount: priced.total, currency: priced.currency } },
         );
       }
+      // Redis mode: a change of these holds decided while they were priced reaches PostgreSQL
+      // now, so that the transaction sees it and prices again.
+      await deps.authority.flush();
       outcome = await inTransaction(deps.db, async (client) => {
         const inserted = await client.query(
           `INSERT INTO orders (id, store_id, holder_id, idempotency_key, request_hash, currency, subtotal, tax, total, payment)
@@ -143,10 +146,14 @@ export async function placeOrder(
         return checkoutHolds(client, deps.clock(), orderId, request, holdIds, priced);
       });
     } catch (error) {
-      // A request with the same key may have converted these holds first: answer with its order.
-      const first = error instanceof AppError && error.statusCode === 409 ? await replay() : undefined;
-      if (first) return first;
-      throw error;
+      if (error instanceof HoldsChanged) {
+        outcome = 'changed';
+      } else {
+        // A request with the same key may have converted these holds first: answer with its order.
+        const first = error instanceof AppError && error.statusCode === 409 ? await replay() : undefined;
+        if (first) return first;
+        throw error;
+      }
     }
     if (outcome === 'replay') {
       const first = await replay();
@@ -184,7 +191,16 @@ function sameRequestOrThrow(found: { order: Order; requestHash: string }, reques
   return found.order;
 }
 
-/** Inside the order's transaction: the holds become the order's, their units sold. 'changed' rolls back. */
+/**
+ * Thrown inside the order's transaction when the holds changed since they were read and priced:
+ * the transaction rolls back (the order row and the holds' conversion with it), and the order
+ * is read and priced again.
+ */
+class HoldsChanged extends Error {
+  override name = 'HoldsChanged';
+}
+
+/** Inside the order's transaction: the holds become the order's, their units sold. */
 async function checkoutHolds(
   client: pg.PoolClient,
   now: number,
@@ -192,7 +208,7 @@ async function checkoutHolds(
   request: PlaceOrderRequest,
   holdIds: string[],
   priced: PricedOrder,
-): Promise<'placed' | 'changed'> {
+): Promise<'placed'> {
   // Lock order as everywhere: stock_levels rows (in SKU order), then holds.
   const skus = [...new Set(priced.lines.map((l) => l.sku))].sort();
   await client.query(
@@ -208,12 +224,14 @@ async function checkoutHolds(
   if (converted.rowCount !== holdIds.length) {
     const problems = holdProblems(holdIds, await readHolds(client, request.storeId, holdIds), request.holderId, now);
     if (problems.length > 0) refuse(problems);
-    return 'changed';
+    throw new HoldsChanged('a hold changed since the order was priced');
   }
   const byId = new Map(converted.rows.map((r) => [r.id, r]));
   const ordered = holdIds.map((id) => byId.get(id) as (typeof converted.rows)[number]);
   // Priced as they were read; a hold changed since then means pricing again.
-  if (ordered.some((h, i) => h.sku !== priced.lines[i]?.sku || h.qty !== priced.lines[i]?.qty)) return 'changed';
+  if (ordered.some((h, i) => h.sku !== priced.lines[i]?.sku || h.qty !== priced.lines[i]?.qty)) {
+    throw new HoldsChanged('a hold changed since the order was priced');
+  }
 
   for (const sku of skus) {
     const lines = ordered.filter((r) => r.sku === sku);

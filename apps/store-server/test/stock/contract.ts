@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { placeOrder } from '../../src/orders/checkout';
+import { orderPricer } from '../../src/orders/pricing';
+import { PricingService } from '../../src/pricing/service';
 import type { HoldResult } from '../../src/stock/authority';
 import { STORE, StockDriver, type StockHarness } from './harness';
 
@@ -374,6 +377,39 @@ export function stockAuthorityContract(makeHarness: () => Promise<StockHarness>)
       const orders = await h.db.pool.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [key]);
       expect(orders.rows[0].n).toBe(1);
       expect(await d.availability(sku)).toEqual({ sku, onHand: 3, held: 0, available: 3 });
+      await d.checkInvariant(sku);
+    });
+    it('prices the order again when a hold changes while it is priced, and leaves nothing of the first try', async () => {
+      const sku = await d.freshSku(5);
+      const g = granted(await hold(sku, 'repriced', 1));
+      const realPrice = orderPricer(new PricingService(h.db.pool, undefined));
+      const priced: number[] = [];
+      const key = `key-${g.holdId}`;
+      const { order } = await placeOrder(
+        {
+          db: h.db.pool,
+          authority: h.authority,
+          clock: h.clock.read,
+          price: async (storeId, lines, request) => {
+            priced.push(lines[0]?.qty ?? 0);
+            // The shopper raises the hold while the first pricing runs.
+            if (priced.length === 1) granted(await h.authority.changeHold({ storeId, holdId: g.holdId, qty: 3 }));
+            return realPrice(storeId, lines, request);
+          },
+        },
+        {
+          storeId: STORE,
+          holderId: 'repriced',
+          holdIds: [g.holdId],
+          payment: { method: 'card', reference: `pay-${key}` },
+          idempotencyKey: key,
+        },
+      );
+      expect(priced).toEqual([1, 3]);
+      expect(order.lines.map((l) => [l.sku, l.qty, l.holdId])).toEqual([[sku, 3, g.holdId]]);
+      const orders = await h.db.pool.query(`SELECT count(*)::int AS n FROM orders WHERE idempotency_key = $1`, [key]);
+      expect(orders.rows[0].n).toBe(1);
+      expect(await d.availability(sku)).toEqual({ sku, onHand: 2, held: 0, available: 2 });
       await d.checkInvariant(sku);
     });
   });
