@@ -240,7 +240,9 @@ async function checkoutHolds(
       sku,
       lines.reduce((n, r) => n + r.qty, 0),
       orderId,
-      JSON.stringify(lines.map((r) => ({ holdId: r.id, qty: r.qty }))),
+      // `ended`: the whole hold is over, even where the authority holds more of it than PostgreSQL
+      // knew (Redis mode: a raise decided just before this transaction).
+      JSON.stringify(lines.map((r) => ({ holdId: r.id, qty: r.qty, ended: true }))),
     ]);
   }
   await client.query(

@@ -824,7 +824,7 @@ export class RedisStockAuthority implements StockAuthority {
       sku: string;
       version: string;
       on_hand_delta: string;
-      holds_taken: Array<{ holdId: string; qty: number }>;
+      holds_taken: Array<{ holdId: string; qty: number; ended?: boolean }>;
       max_per_holder: number | null;
     }>(
       `SELECT f.id, f.store_id, f.sku, f.version, f.on_hand_delta, f.holds_taken, s.max_per_holder

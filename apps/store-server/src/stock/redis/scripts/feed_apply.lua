@@ -1,7 +1,8 @@
 -- Applies one change made in PostgreSQL (stock_authority_feed) to this bucket, once:
--- units PostgreSQL took from holds (cut or sold there) leave those holds, on hand moves by
--- delta, and (with `cut`) what is held is brought back within on hand by cutting the newest holds.
--- ARGV: version, delta, taken JSON [{holdId, qty}], per-holder limit (0 none),
+-- units PostgreSQL took from holds (cut or sold there) leave those holds (all of a hold marked
+-- `ended`: it became an order), on hand moves by delta, and (with `cut`) what is held is
+-- brought back within on hand by cutting the newest holds.
+-- ARGV: version, delta, taken JSON [{holdId, qty, ended?}], per-holder limit (0 none),
 --       first: '1' the SKU's first bucket (changes apply in version order) / '0' another bucket,
 --       cut: '1' cut the newest holds when free falls below zero
 local version, delta, taken = tonumber(ARGV[1]), tonumber(ARGV[2]), cjson.decode(ARGV[3])
@@ -13,10 +14,16 @@ if first and version > pgv + 1 then return cjson.encode({ s = 'GAP', pgv = pgv }
 for _, t in ipairs(taken) do
   local r = get_hold(t.holdId)
   if r then
-    local take = math.min(r.q, t.qty)
-    r.q = r.q - take
-    if r.q == 0 then drop_hold(t.holdId, r) else redis.call('HSET', HOLDS, t.holdId, cjson.encode(r)) end
-    add_free(take)
+    if t.ended then
+      -- The hold ended there (an order): all of it leaves, units PostgreSQL never knew of included.
+      drop_hold(t.holdId, r)
+      add_free(r.q)
+    else
+      local take = math.min(r.q, t.qty)
+      r.q = r.q - take
+      if r.q == 0 then drop_hold(t.holdId, r) else redis.call('HSET', HOLDS, t.holdId, cjson.encode(r)) end
+      add_free(take)
+    end
   end
 end
 add_free(delta)
