@@ -1,26 +1,37 @@
 import fc from 'fast-check';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type PersistOp, withGrantEvent } from '../src/stock/redis/persister';
 import { type Grant, grant } from './stock/grants';
 import { createTestDatabase, type TestDatabase } from './support';
 
 /**
  * stock_persist_holds (Redis mode's record of its decisions in PostgreSQL): a batch of new
- * grants takes the fast path (one statement per SKU and per table); anything it cannot apply
- * as a whole goes op by op. Whatever the batch, the result must be that of applying its ops
- * one at a time, in order.
+ * grants, each sent with its event as the persister sends it, takes the fast path (one
+ * statement per SKU and per table); anything it cannot apply as a whole goes op by op, as does
+ * a grant without its event. Whatever the batch, the result must be that of applying its ops
+ * one at a time, in order, events included.
  */
 
 const STORE = 'demo';
 
-async function persist(client: pg.PoolClient, ops: Grant[]): Promise<number[]> {
+/** Sends the ops as the persister does (grants with their events: the fast path when they fit). */
+async function persist(client: pg.PoolClient, ops: PersistOp[]): Promise<number[]> {
+  return persistAsIs(
+    client,
+    ops.map((op) => withGrantEvent(op)),
+  );
+}
+
+/** Sends the ops as they are: grants without their events go op by op. */
+async function persistAsIs(client: pg.PoolClient, ops: unknown[]): Promise<number[]> {
   const { rows } = await client.query<{ r: { deferred: number[] } }>('SELECT stock_persist_holds($1::jsonb) AS r', [
     JSON.stringify(ops),
   ]);
   return rows[0]?.r.deferred ?? [];
 }
 
-/** What the batch left behind: the holds, the held counters, and how many events of each type. */
+/** What the batch left behind: the holds, the held counters, how many events of each type, and the holds' events. */
 async function state(client: pg.PoolClient, skus: string[], since: string) {
   const holds = await client.query(
     `SELECT id, sku, holder_id, qty, state FROM holds WHERE store_id = $1 AND sku = ANY($2) ORDER BY id`,
@@ -34,7 +45,11 @@ async function state(client: pg.PoolClient, skus: string[], since: string) {
     `SELECT type, count(*)::int AS n FROM events WHERE seq > $1 GROUP BY type ORDER BY type`,
     [since],
   );
-  return { holds: holds.rows, levels: levels.rows, events: events.rows };
+  const holdEvents = await client.query(
+    `SELECT type, payload FROM events WHERE seq > $1 AND type LIKE 'hold.%' ORDER BY seq`,
+    [since],
+  );
+  return { holds: holds.rows, levels: levels.rows, events: events.rows, holdEvents: holdEvents.rows };
 }
 
 describe('stock_persist_holds', () => {
@@ -139,16 +154,34 @@ describe('stock_persist_holds', () => {
     expect(rows[0]?.n).toBeGreaterThan(0);
   });
 
-  it('gives the same result as applying the ops one at a time, for any batch of grants', async () => {
+  it('keeps stores for good, so that no event loses its store: a delete or truncate is refused', async () => {
+    await rolledBack(async (client) => {
+      await client.query('SAVEPOINT s');
+      await expect(client.query(`DELETE FROM stores WHERE id = $1`, [STORE])).rejects.toThrow(
+        /stores are never deleted \(DELETE refused\)/,
+      );
+      await client.query('ROLLBACK TO SAVEPOINT s');
+      await expect(client.query('TRUNCATE stores CASCADE')).rejects.toThrow(/TRUNCATE refused/);
+    });
+    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM stores WHERE id = $1`, [STORE]);
+    expect(rows[0]?.n).toBe(1);
+  });
+
+  it('gives the same result as applying the ops one at a time op by op, events included, for any batch of grants', async () => {
     const holder = fc.constantFrom('a', 'b', 'c', 'd', 'e');
-    const op = fc.record({ sku: fc.integer({ min: 0, max: 2 }), holder, qty: fc.integer({ min: 1, max: 4 }) });
+    const op = fc.record({
+      sku: fc.integer({ min: 0, max: 2 }),
+      holder,
+      qty: fc.integer({ min: 1, max: 4 }),
+      cart: fc.constantFrom('', 'cart-1'),
+    });
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { maxLength: 4 }),
         fc.array(op, { minLength: 1, maxLength: 8 }),
         async (before, ops) => {
           const earlier = before.map((o) => grant(skus[o.sku] as string, o.holder, o.qty));
-          const batch = ops.map((o) => grant(skus[o.sku] as string, o.holder, o.qty));
+          const batch: Grant[] = ops.map((o) => ({ ...grant(skus[o.sku] as string, o.holder, o.qty), cartId: o.cart }));
           // Sometimes the batch retries a grant PostgreSQL already has.
           if (earlier.length > 0 && ops.length % 2 === 0) batch.push(earlier[0] as Grant);
 
@@ -163,7 +196,7 @@ describe('stock_persist_holds', () => {
             const since = await head(client);
             const deferred: number[] = [];
             for (const [i, g] of batch.entries()) {
-              if ((await persist(client, [g])).length > 0) deferred.push(i);
+              if ((await persistAsIs(client, [g])).length > 0) deferred.push(i);
             }
             return { deferred, ...(await state(client, skus, since)) };
           });
@@ -173,6 +206,8 @@ describe('stock_persist_holds', () => {
           expect(asBatch.holds).toEqual(oneByOne.holds);
           expect(asBatch.levels).toEqual(oneByOne.levels);
           expect(holdEvents(asBatch)).toEqual(holdEvents(oneByOne));
+          // The events the persister sent are those PostgreSQL builds op by op.
+          expect(asBatch.holdEvents).toEqual(oneByOne.holdEvents);
         },
       ),
       { numRuns: 60 },

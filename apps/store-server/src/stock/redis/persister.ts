@@ -153,7 +153,7 @@ export class HoldPersister {
     try {
       const { rows } = await this.options.db.query<{ r: { deferred: number[] } }>(
         `SELECT stock_persist_holds($1::jsonb) AS r`,
-        [JSON.stringify(batch.map((q) => q.op))],
+        [JSON.stringify(batch.map((q) => withGrantEvent(q.op)))],
       );
       deferred = rows[0]?.r.deferred ?? [];
     } catch (error) {
@@ -199,6 +199,27 @@ export class HoldPersister {
       );
     }
   }
+}
+
+/**
+ * A grant goes with the payload of its hold.granted event, as stock_hold_payload builds it from
+ * the new row: PostgreSQL writes it as it comes instead of building it (migration 0100).
+ */
+export function withGrantEvent(op: PersistOp): PersistOp | (GrantOp & { event: Record<string, unknown> }) {
+  if (op.op !== 'grant') return op;
+  const event = {
+    holdId: op.holdId,
+    storeId: op.storeId,
+    sku: op.sku,
+    holderId: op.holderId,
+    cartId: op.cartId || null,
+    qty: op.qty,
+    state: 'active',
+    expiresAt: new Date(op.expiresAt).toISOString(),
+    reason: null,
+    orderId: null,
+  };
+  return { ...op, event };
 }
 
 /**
