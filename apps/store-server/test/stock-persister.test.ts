@@ -42,13 +42,15 @@ describe('the hold persister', () => {
         voided.push(...holds);
       },
     });
-  const set = (g: GrantOp, qty: number, expiresAt = g.expiresAt): PersistOp => ({
+  /** Redis changed g's hold from prev to qty. */
+  const set = (g: GrantOp, prev: number, qty: number): PersistOp => ({
     op: 'set',
     holdId: g.holdId,
     storeId: STORE,
     sku: g.sku,
     qty,
-    expiresAt,
+    prev,
+    expiresAt: g.expiresAt,
     cartId: '',
     at: T0,
   });
@@ -77,7 +79,7 @@ describe('the hold persister', () => {
     const a = grant(sku, 'a', 1);
     p.push(a);
     await p.flush();
-    p.push(grant(sku, 'c', 3), set(a, 5), set(a, 2));
+    p.push(grant(sku, 'c', 3), set(a, 1, 5), set(a, 5, 2));
     await p.flush();
     expect(p.pending).toBe(0);
     expect(await holdsOf(sku)).toEqual([
@@ -93,7 +95,7 @@ describe('the hold persister', () => {
     const a = grant(sku, 'a', 1);
     p.push(a);
     await p.flush();
-    p.push(grant(sku, 'c', 5), set(a, 6), {
+    p.push(grant(sku, 'c', 5), set(a, 1, 6), {
       op: 'end',
       holdId: a.holdId,
       storeId: STORE,
@@ -120,10 +122,10 @@ describe('the hold persister', () => {
     p.push(a, b);
     await p.flush();
     // In Redis b lowered first; here a's raise arrives before it.
-    p.push(set(a, 5));
+    p.push(set(a, 1, 5));
     await p.flush();
     expect(p.pending).toBe(1);
-    p.push(set(b, 1));
+    p.push(set(b, 5, 1));
     await p.flush();
     expect(p.pending).toBe(0);
     expect((await holdsOf(sku)).map((h) => [h.holder_id, h.qty])).toEqual([
@@ -152,7 +154,7 @@ describe('the hold persister', () => {
       } else if (kind === 'change' && g && q - have <= free) {
         qty.set(holder, q);
         free -= q - have;
-        ops.push(set(g, q));
+        ops.push(set(g, have, q));
       } else if (kind === 'release' && g) {
         holds.delete(holder);
         qty.delete(holder);

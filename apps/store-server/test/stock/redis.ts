@@ -33,7 +33,7 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
 /** A Redis-mode authority on its own database and its own key prefix. */
 export async function redisHarness(
   url: string,
-  options: { client?: Redis | Cluster; db?: TestDatabase; prefix?: string } = {},
+  options: { client?: Redis | Cluster; db?: TestDatabase; prefix?: string; persistIntervalMs?: number } = {},
 ): Promise<StockHarness & { prefix: string; redis: Redis | Cluster }> {
   const db = options.db ?? (await createTestDatabase({ demo: true }));
   const clock = new TestClock();
@@ -46,7 +46,7 @@ export async function redisHarness(
     logger: pino({ level: 'silent' }),
     clock: clock.read,
     settingsTtlMs: 0,
-    persistIntervalMs: 5,
+    persistIntervalMs: options.persistIntervalMs ?? 5,
   });
   await authority.start();
   return {

@@ -334,6 +334,7 @@ export class RedisStockAuthority implements StockAuthority {
           storeId: loc.storeId,
           sku: loc.sku,
           qty: c.left,
+          prev: c.left + c.taken,
           expiresAt: c.e,
           cartId: c.c,
           at,
@@ -493,6 +494,7 @@ export class RedisStockAuthority implements StockAuthority {
         storeId: loc.storeId,
         sku: loc.sku,
         qty: h.q,
+        prev: reply.prev,
         expiresAt: h.e,
         cartId: h.c,
         at,
@@ -635,6 +637,7 @@ export class RedisStockAuthority implements StockAuthority {
               storeId,
               sku: g.sku,
               qty: reply.hold.q,
+              prev: reply.hold.q - reply.gone.q + (reply.excess ?? 0),
               expiresAt: reply.hold.e,
               cartId: reply.hold.c,
               at: now,
@@ -712,6 +715,7 @@ export class RedisStockAuthority implements StockAuthority {
           storeId: from.storeId,
           sku: g.sku,
           qty: h.qty,
+          prev: taken.hold.q,
           expiresAt: h.expiresAt,
           cartId: h.cartId ?? '',
           at,
@@ -831,6 +835,7 @@ export class RedisStockAuthority implements StockAuthority {
        FROM stock_authority_feed f JOIN stock_levels s USING (store_id, sku) ORDER BY f.id LIMIT 500`,
     );
     if (rows.length === 0) return;
+    const ended = await this.endedInPostgres(rows.flatMap((r) => r.holds_taken.map((t) => t.holdId)));
     const done: string[] = [];
     const blocked = new Set<string>();
     for (const row of rows) {
@@ -844,7 +849,7 @@ export class RedisStockAuthority implements StockAuthority {
         continue;
       }
       const loc = { storeId: row.store_id, sku: row.sku, bucket: 0 };
-      const taken = JSON.stringify(row.holds_taken);
+      const taken = JSON.stringify(row.holds_taken.map((t) => (ended.has(t.holdId) ? { ...t, ended: true } : t)));
       // Bucket 0 takes the change (in version order); with one bucket it also cuts the newest holds
       // when more is held than on hand, with several the other buckets' free units come first.
       const args = (first: boolean, delta: number) => [
@@ -868,6 +873,20 @@ export class RedisStockAuthority implements StockAuthority {
       if (n > 1 && Number(row.on_hand_delta) > 0) await this.spread(loc, n);
     }
     if (done.length > 0) await this.db.query('DELETE FROM stock_authority_feed WHERE id = ANY($1::bigint[])', [done]);
+  }
+
+  /**
+   * Of the holds PostgreSQL took units from, those it has ended (a cut took all of a hold it
+   * knew): Redis drops them whole. Redis may hold more of such a hold than PostgreSQL knew (a
+   * raise not written yet), and PostgreSQL ignores any later change of an ended hold.
+   */
+  private async endedInPostgres(holdIds: string[]): Promise<Set<string>> {
+    if (holdIds.length === 0) return new Set();
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT id FROM holds WHERE id = ANY($1::uuid[]) AND state <> 'active'`,
+      [holdIds],
+    );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Stock received into bucket 0 of a hot SKU is shared out, so that every bucket can serve its holders. */

@@ -27,6 +27,8 @@ export type PersistOp =
       storeId: string;
       sku: string;
       qty: number;
+      /** The quantity Redis changed the hold from: PostgreSQL applies the difference (see migration 0100). */
+      prev?: number;
       expiresAt: number;
       cartId: string;
       at: number;
@@ -274,9 +276,15 @@ function foldChanges(ops: PersistOp[]): PersistOp | undefined {
   let folded: PersistOp | undefined;
   for (const [i, op] of ops.entries()) {
     if (op.op === 'end') return i === ops.length - 1 ? op : undefined;
-    if (op.op === 'set') folded = { ...op, cartId: op.cartId || (folded?.op === 'set' ? folded.cartId : '') };
-    else if (op.op === 'extend') folded = folded?.op === 'set' ? { ...folded, expiresAt: op.expiresAt, at: op.at } : op;
-    else return undefined;
+    const before = folded?.op === 'set' ? folded : undefined;
+    if (op.op === 'set') {
+      // From the quantity the first change started at: PostgreSQL applies the difference.
+      folded = { ...op, cartId: op.cartId || (before?.cartId ?? ''), prev: before ? before.prev : op.prev };
+    } else if (op.op === 'extend') {
+      folded = before ? { ...before, expiresAt: op.expiresAt, at: op.at } : op;
+    } else {
+      return undefined;
+    }
   }
   return folded;
 }

@@ -1,7 +1,7 @@
 -- Applies one change made in PostgreSQL (stock_authority_feed) to this bucket, once:
 -- units PostgreSQL took from holds (cut or sold there) leave those holds (all of a hold marked
--- `ended`: it became an order), on hand moves by delta, and (with `cut`) what is held is
--- brought back within on hand by cutting the newest holds.
+-- `ended`: it ended there, as an order or cut whole), on hand moves by delta, and (with `cut`)
+-- what is held is brought back within on hand by cutting the newest holds.
 -- ARGV: version, delta, taken JSON [{holdId, qty, ended?}], per-holder limit (0 none),
 --       first: '1' the SKU's first bucket (changes apply in version order) / '0' another bucket,
 --       cut: '1' cut the newest holds when free falls below zero
@@ -15,7 +15,7 @@ for _, t in ipairs(taken) do
   local r = get_hold(t.holdId)
   if r then
     if t.ended then
-      -- The hold ended there (an order): all of it leaves, units PostgreSQL never knew of included.
+      -- The hold ended there (an order, a cut): all of it leaves, units PostgreSQL never knew of included.
       drop_hold(t.holdId, r)
       add_free(r.q)
     else
