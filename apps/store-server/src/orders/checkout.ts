@@ -103,8 +103,9 @@ export async function placeOrder(
   if (earlier) return earlier;
 
   for (let attempt = 1; ; attempt++) {
-    // Redis mode: every hold decided so far must be in PostgreSQL before the checkout reads them.
-    await deps.authority.flush();
+    // Redis mode: every hold decided so far, by this server or another, must be in PostgreSQL
+    // before the checkout reads them.
+    await deps.authority.flush(holdIds);
     const orderId = uuidv7();
     let outcome: 'placed' | 'replay' | 'changed';
     try {
@@ -125,7 +126,7 @@ export async function placeOrder(
       }
       // Redis mode: a change of these holds decided while they were priced reaches PostgreSQL
       // now, so that the transaction sees it and prices again.
-      await deps.authority.flush();
+      await deps.authority.flush(holdIds);
       outcome = await inTransaction(deps.db, async (client) => {
         const inserted = await client.query(
           `INSERT INTO orders (id, store_id, holder_id, idempotency_key, request_hash, currency, subtotal, tax, total, payment)

@@ -118,8 +118,12 @@ export interface StockAuthority {
   expireDue(): Promise<number>;
   /** onHand, held and available for many SKUs at once (unknown SKUs are left out). */
   availability(storeId: string, skus: readonly string[]): Promise<Map<string, Availability>>;
-  /** Makes PostgreSQL hold every hold decided so far (before a checkout reads them). */
-  flush(): Promise<void>;
+  /**
+   * Makes PostgreSQL hold every hold decided so far by this server (before a checkout reads
+   * them). Given hold ids, also waits (a moment at most) until PostgreSQL shows those holds as
+   * the authority has them, whichever server decided them.
+   */
+  flush(holdIds?: readonly string[]): Promise<void>;
   /** Applies pending `stock_authority_feed` rows now (after a commit that wrote some). */
   applyFeed(): Promise<void>;
 }

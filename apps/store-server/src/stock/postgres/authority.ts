@@ -199,6 +199,7 @@ export class PostgresStockAuthority implements StockAuthority {
     return loadAvailability(this.db, storeId, skus);
   }
 
+  /** Postgres mode decides in PostgreSQL: there is nothing to write or wait for. */
   async flush(): Promise<void> {}
 
   /** Postgres mode keeps no state outside PostgreSQL: the feed has nothing to apply. */

@@ -57,6 +57,9 @@ const SWEEP_BATCH = 500;
 const STRAGGLER_GRACE_MS = 30_000;
 /** A hot SKU's hold retries while units it could use are moving between buckets (others win them meanwhile). */
 const MAX_ATTEMPTS = 50;
+/** How long a checkout waits at most for PostgreSQL to show holds another instance decided. */
+const SETTLE_MS = 1_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MOVABLE: ReadonlySet<string> = new Set(['SOLD_OUT', 'HELD_BY_OTHERS', 'ALREADY_HOLDS_LAST', 'NOT_ENOUGH']);
 
 const unavailable = (why: string) =>
@@ -814,8 +817,53 @@ export class RedisStockAuthority implements StockAuthority {
     return fromPostgres;
   }
 
-  async flush(): Promise<void> {
+  async flush(holdIds: readonly string[] = []): Promise<void> {
     await this.persister.flush();
+    if (holdIds.length > 0) await this.settle(holdIds);
+  }
+
+  /**
+   * Waits until PostgreSQL shows these holds as Redis has them: active with the same quantity,
+   * or not active. With several instances, a hold another one decided reaches PostgreSQL through
+   * that instance's persister, a batch window later; a checkout here must not read it before
+   * (it would miss a new hold, order a raised one at its old quantity, or sell a released one).
+   * After SETTLE_MS, or while Redis is not there, it does not wait: PostgreSQL's word stands
+   * (it is the final one).
+   */
+  private async settle(holdIds: readonly string[]): Promise<void> {
+    const ids = [...new Set(holdIds)].filter((id) => UUID.test(id));
+    const deadline = Date.now() + SETTLE_MS;
+    for (;;) {
+      // Without Redis there is no other word to wait for.
+      if (this.phase !== 'ready' || this.redis.status !== 'ready') return;
+      const [inRedis, inPostgres] = await Promise.all([this.activeInRedis(ids), this.activeInPostgres(ids)]);
+      if (ids.every((id) => inRedis.get(id) === inPostgres.get(id)) || Date.now() >= deadline) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** The quantity of each of these holds Redis has active and not due (others are left out). */
+  private async activeInRedis(holdIds: string[]): Promise<Map<string, number>> {
+    const now = this.clock();
+    const found = await Promise.all(
+      holdIds.map(async (id) => {
+        const loc = await this.locations.get(id).catch(() => undefined);
+        if (!loc) return undefined;
+        const raw = await this.redis.hget(this.keys.bucket(loc.storeId, loc.sku, loc.bucket)[1], id).catch(() => null);
+        const r = raw ? (JSON.parse(raw) as Omit<ScriptHold, 'id'>) : undefined;
+        return r && r.e > now ? ([id, r.q] as const) : undefined;
+      }),
+    );
+    return new Map(found.filter((f) => f !== undefined));
+  }
+
+  /** The quantity of each of these holds PostgreSQL has active and not due. */
+  private async activeInPostgres(holdIds: string[]): Promise<Map<string, number>> {
+    const { rows } = await this.db.query<{ id: string; qty: number }>(
+      `SELECT id, qty FROM holds WHERE id = ANY($1::uuid[]) AND state = 'active' AND expires_at > $2`,
+      [holdIds, new Date(this.clock())],
+    );
+    return new Map(rows.map((r) => [r.id, r.qty]));
   }
 
   // ---- changes made in PostgreSQL ---------------------------------------------------------

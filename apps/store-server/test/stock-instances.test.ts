@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Hold } from '../src/stock/authority';
+import { STORE, StockDriver } from './stock/harness';
+import { redisHarness } from './stock/redis';
+import { createTestDatabase, redisUrl } from './support';
+
+const url = redisUrl();
+
+/**
+ * Redis mode with several store-server instances (one Redis, one PostgreSQL): each writes the
+ * holds it decides to PostgreSQL through its own persister, up to a batch window later. A
+ * shopper whose next request reaches another instance must find there what the first one
+ * answered: a checkout reads the holds from PostgreSQL, so it waits until PostgreSQL shows
+ * them as Redis has them.
+ *
+ * Instance A writes its decisions every 300 ms here, so that B's checkout, made at once, comes
+ * before them (as one within the 20 ms window in production would).
+ */
+describe.skipIf(!url)('a checkout on one instance of holds decided on another', () => {
+  let a: Awaited<ReturnType<typeof redisHarness>>;
+  let b: Awaited<ReturnType<typeof redisHarness>>;
+  let onA: StockDriver;
+  let onB: StockDriver;
+
+  beforeAll(async () => {
+    const db = await createTestDatabase({ demo: true });
+    a = await redisHarness(url as string, { db, persistIntervalMs: 300 });
+    b = await redisHarness(url as string, { db, prefix: a.prefix });
+    onA = await new StockDriver(a).init();
+    onB = await new StockDriver(b).init();
+    const close = b.close;
+    b.close = () => close().then(() => db.drop());
+  }, 60_000);
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  async function holdOnA(sku: string, holderId: string, qty: number): Promise<Hold> {
+    const r = await a.authority.setHold({ storeId: STORE, sku, holderId, qty });
+    if (!r.ok) throw new Error(r.refusal.message);
+    return r.hold;
+  }
+
+  it('places the order of a hold granted on the other instance a moment before', async () => {
+    const sku = await onA.freshSku(10);
+    const hold = await holdOnA(sku, 'fast-buyer', 2);
+    const placed = await onB.checkout('fast-buyer', [hold.holdId]);
+    expect(placed.order.lines.map((l) => [l.sku, l.qty])).toEqual([[sku, 2]]);
+    expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 8, held: 0, available: 8 });
+  });
+
+  it('orders the quantity the other instance has just raised the hold to', async () => {
+    const sku = await onA.freshSku(10);
+    const hold = await holdOnA(sku, 'raises-then-pays', 1);
+    await a.authority.flush();
+    expect((await a.authority.changeHold({ storeId: STORE, holdId: hold.holdId, qty: 3 })).ok).toBe(true);
+    const placed = await onB.checkout('raises-then-pays', [hold.holdId]);
+    expect(placed.order.lines.map((l) => l.qty)).toEqual([3]);
+    expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 7, held: 0, available: 7 });
+  });
+
+  it('refuses a hold the other instance has just released', async () => {
+    const sku = await onA.freshSku(10);
+    const hold = await holdOnA(sku, 'changes-mind', 2);
+    await a.authority.flush();
+    expect((await a.authority.releaseHold(STORE, hold.holdId)).ok).toBe(true);
+    await expect(onB.checkout('changes-mind', [hold.holdId])).rejects.toMatchObject({ statusCode: 409 });
+    expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 10, held: 0, available: 10 });
+  });
+});
