@@ -13,7 +13,7 @@ const url = redisUrl();
  * answered: a checkout reads the holds from PostgreSQL, so it waits until PostgreSQL shows
  * them as Redis has them.
  *
- * Instance A writes its decisions every 300 ms here, so that B's checkout, made at once, comes
+ * Instance A writes its decisions every 200 ms here, so that B's checkout, made at once, comes
  * before them (as one within the 20 ms window in production would).
  */
 describe.skipIf(!url)('a checkout on one instance of holds decided on another', () => {
@@ -24,7 +24,7 @@ describe.skipIf(!url)('a checkout on one instance of holds decided on another', 
 
   beforeAll(async () => {
     const db = await createTestDatabase({ demo: true });
-    a = await redisHarness(url as string, { db, persistIntervalMs: 300 });
+    a = await redisHarness(url as string, { db, persistIntervalMs: 200 });
     b = await redisHarness(url as string, { db, prefix: a.prefix });
     onA = await new StockDriver(a).init();
     onB = await new StockDriver(b).init();
