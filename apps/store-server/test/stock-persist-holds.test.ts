@@ -174,6 +174,8 @@ describe('stock_persist_holds', () => {
       holder,
       qty: fc.integer({ min: 1, max: 4 }),
       cart: fc.constantFrom('', 'cart-1'),
+      // Any millisecond: the payload's expiresAt, written by the persister, must read as PostgreSQL writes it.
+      ms: fc.integer({ min: 0, max: 86_399_999 }),
     });
     await fc.assert(
       fc.asyncProperty(
@@ -181,7 +183,10 @@ describe('stock_persist_holds', () => {
         fc.array(op, { minLength: 1, maxLength: 8 }),
         async (before, ops) => {
           const earlier = before.map((o) => grant(skus[o.sku] as string, o.holder, o.qty));
-          const batch: Grant[] = ops.map((o) => ({ ...grant(skus[o.sku] as string, o.holder, o.qty), cartId: o.cart }));
+          const batch: Grant[] = ops.map((o) => {
+            const g = grant(skus[o.sku] as string, o.holder, o.qty);
+            return { ...g, cartId: o.cart, expiresAt: g.expiresAt + o.ms };
+          });
           // Sometimes the batch retries a grant PostgreSQL already has.
           if (earlier.length > 0 && ops.length % 2 === 0) batch.push(earlier[0] as Grant);
 
