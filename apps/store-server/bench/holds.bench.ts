@@ -376,6 +376,7 @@ export async function run() {
     };
 
     let first = await redisCeilingNow();
+    let bareRatio: { rps: number; ratio: number } | undefined;
     if (REFERENCES) {
       const http = await httpCeiling();
       const afterHttp = await redisCeilingNow();
@@ -392,6 +393,7 @@ export async function run() {
           `(${(bare.drive.rps / mean([afterHttp, afterBare])).toFixed(2)}x the Redis ceiling), p99 ${bare.drive.latency.p99} ms; ` +
           `${cpuText(bare.cpu)}`,
       );
+      bareRatio = { rps: bare.drive.rps, ratio: bare.drive.rps / mean([afterHttp, afterBare]) };
       first = afterBare;
     }
     const redisRuns = MODES.includes('redis') ? await mode('redis', redis, redisCeilingNow, first) : [];
@@ -429,6 +431,13 @@ export async function run() {
         `Redis mode, one hot SKU: ${(r1.drive.rps / mean(r1.ceilings)).toFixed(2)}x the Redis ceiling (target >= 0.25), ` +
           `p99 ${r1.drive.latency.p99} ms at ${CONNECTIONS} connections (target <= 20 ms)`,
       );
+      // How far the HTTP path alone goes on this machine now: what no route can beat.
+      if (bareRatio) {
+        log(
+          `Redis mode, one hot SKU: ${((100 * r1.drive.rps) / bareRatio.rps).toFixed(0)} % of the bare route's requests per second ` +
+            `(the bare route itself: ${bareRatio.ratio.toFixed(2)}x the Redis ceiling)`,
+        );
+      }
     }
     if (p1) {
       log(
