@@ -5,35 +5,21 @@ import { stockAuthorityContract } from './stock/contract';
 import { STORE, StockDriver } from './stock/harness';
 import { redisHarness } from './stock/redis';
 import { type OwnCluster, startOwnCluster } from './stock/redis-cluster';
-import { createTestDatabase, redisUrl } from './support';
+import { redisUrl } from './support';
 
 const BUCKETS = 3;
 const url = redisUrl();
 
-/** A database whose every SKU is split into `BUCKETS` Redis buckets (a store of hot SKUs). */
-async function bucketedDatabase() {
-  const db = await createTestDatabase({ demo: true });
-  await db.pool.query('UPDATE stock_levels SET buckets = $1', [BUCKETS]);
-  return db;
-}
-
 describe.skipIf(!url)('hot SKUs split into buckets, on one Redis', () => {
   describe('the whole StockAuthority contract holds with every SKU in 3 buckets', () => {
-    stockAuthorityContract(async () => {
-      const db = await bucketedDatabase();
-      const h = await redisHarness(url as string, { db });
-      return { ...h, close: () => h.close().then(() => db.drop()) };
-    });
+    stockAuthorityContract(() => redisHarness(url as string, { buckets: BUCKETS }));
   });
 
   describe('the buckets never hold more than the stock', () => {
     let h: Awaited<ReturnType<typeof redisHarness>>;
     let d: StockDriver;
     beforeAll(async () => {
-      const db = await bucketedDatabase();
-      h = await redisHarness(url as string, { db });
-      const close = h.close;
-      h.close = () => close().then(() => db.drop());
+      h = await redisHarness(url as string, { buckets: BUCKETS });
       d = await new StockDriver(h).init();
     });
     afterAll(() => h?.close());
@@ -119,10 +105,9 @@ describe.skipIf(!url)('hot SKUs on a local Redis Cluster (3 masters, buckets on 
 
   describe('the whole StockAuthority contract on the cluster', () => {
     stockAuthorityContract(async () => {
-      const db = await bucketedDatabase();
-      const h = await redisHarness('', { db, client: cluster.client() });
+      const h = await redisHarness('', { buckets: BUCKETS, client: cluster.client() });
       await (h.authority as RedisStockAuthority).readiness();
-      return { ...h, close: () => h.close().then(() => db.drop()) };
+      return h;
     });
   });
 });

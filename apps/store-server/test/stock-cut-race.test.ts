@@ -1,11 +1,10 @@
 import { v7 as uuidv7 } from 'uuid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyAdjustment } from '../src/stock/adjustments';
-import type { Hold } from '../src/stock/authority';
 import { homeBucket } from '../src/stock/redis/keys';
 import { STORE, StockDriver } from './stock/harness';
 import { redisHarness } from './stock/redis';
-import { createTestDatabase, redisUrl } from './support';
+import { redisUrl } from './support';
 
 const url = redisUrl();
 
@@ -32,20 +31,10 @@ describe.skipIf(!url)('a stock decrease made in PostgreSQL while Redis changes a
     let d: StockDriver;
 
     beforeAll(async () => {
-      const db = await createTestDatabase({ demo: true });
-      await db.pool.query('UPDATE stock_levels SET buckets = $1', [buckets]);
-      h = await redisHarness(url as string, { db, persistIntervalMs: 60_000 });
-      const close = h.close;
-      h.close = () => close().then(() => db.drop());
+      h = await redisHarness(url as string, { buckets, persistIntervalMs: 60_000 });
       d = await new StockDriver(h).init();
     }, 60_000);
     afterAll(() => h?.close());
-
-    async function hold(sku: string, holderId: string, qty: number): Promise<Hold> {
-      const r = await h.authority.setHold({ storeId: STORE, sku, holderId, qty });
-      if (!r.ok) throw new Error(r.refusal.message);
-      return r.hold;
-    }
 
     /** Counts the SKU to `onHand` in PostgreSQL, without writing the queued decisions first. */
     async function countFirstInPostgres(sku: string, onHand: number) {
@@ -63,8 +52,8 @@ describe.skipIf(!url)('a stock decrease made in PostgreSQL while Redis changes a
     it('a hold cut whole in PostgreSQL while Redis raised it leaves Redis whole', async () => {
       const sku = await d.freshSku(9);
       // An older hold in the last bucket (where a cut in Redis starts), and the newest elsewhere.
-      const older = await hold(sku, holderIn(buckets - 1, buckets, 'older'), 3);
-      const newest = await hold(sku, holderIn(buckets - 1, buckets, 'newest', buckets > 1), 2);
+      const older = await d.grant(sku, holderIn(buckets - 1, buckets, 'older'), 3);
+      const newest = await d.grant(sku, holderIn(buckets - 1, buckets, 'newest', buckets > 1), 2);
       await h.authority.flush();
       const raised = await h.authority.changeHold({ storeId: STORE, holdId: newest.holdId, qty: 3 });
       expect(raised.ok).toBe(true);
@@ -80,7 +69,7 @@ describe.skipIf(!url)('a stock decrease made in PostgreSQL while Redis changes a
 
     it('a change Redis made while PostgreSQL cut part of the hold applies to what the cut left', async () => {
       const sku = await d.freshSku(10);
-      const held = await hold(sku, 'lowers-to-4', 5);
+      const held = await d.grant(sku, 'lowers-to-4', 5);
       await h.authority.flush();
       expect((await h.authority.changeHold({ storeId: STORE, holdId: held.holdId, qty: 4 })).ok).toBe(true);
 
@@ -93,7 +82,7 @@ describe.skipIf(!url)('a stock decrease made in PostgreSQL while Redis changes a
 
     it('a hold Redis lowered below what PostgreSQL cut ends in both', async () => {
       const sku = await d.freshSku(10);
-      const held = await hold(sku, 'lowers-to-1', 5);
+      const held = await d.grant(sku, 'lowers-to-1', 5);
       await h.authority.flush();
       expect((await h.authority.changeHold({ storeId: STORE, holdId: held.holdId, qty: 1 })).ok).toBe(true);
 

@@ -29,16 +29,15 @@ describe.skipIf(!url)('feed_apply: holds taken in PostgreSQL', () => {
   /** A SKU with 6 on hand and a hold of 3 in Redis; PostgreSQL sold 1 unit of that hold. */
   async function soldOneOfThree(ended: boolean) {
     const sku = await d.freshSku(6);
-    const r = await h.authority.setHold({ storeId: STORE, sku, holderId: 'feed-buyer', qty: 3 });
-    if (!r.ok) throw new Error(r.refusal.message);
+    const hold = await d.grant(sku, 'feed-buyer', 3);
     const bucket = keys.bucket(STORE, sku, 0);
     const pgv = Number(await h.redis.hget(bucket[0], 'pgv'));
-    const taken = JSON.stringify([{ holdId: r.hold.holdId, qty: 1, ...(ended ? { ended: true } : {}) }]);
+    const taken = JSON.stringify([{ holdId: hold.holdId, qty: 1, ...(ended ? { ended: true } : {}) }]);
     const reply = await run('feed_apply', bucket, [pgv + 1, -1, taken, 0, '1', '1']);
     expect(reply.s).toBe('OK');
     return {
       free: Number(await h.redis.hget(bucket[0], 'free')),
-      hold: await h.redis.hget(bucket[1], r.hold.holdId),
+      hold: await h.redis.hget(bucket[1], hold.holdId),
     };
   }
 

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Hold } from '../src/stock/authority';
 import { STORE, StockDriver } from './stock/harness';
 import { redisHarness } from './stock/redis';
 import { createTestDatabase, redisUrl } from './support';
@@ -36,15 +35,9 @@ describe.skipIf(!url)('a checkout on one instance of holds decided on another', 
     await b?.close();
   });
 
-  async function holdOnA(sku: string, holderId: string, qty: number): Promise<Hold> {
-    const r = await a.authority.setHold({ storeId: STORE, sku, holderId, qty });
-    if (!r.ok) throw new Error(r.refusal.message);
-    return r.hold;
-  }
-
   it('places the order of a hold granted on the other instance a moment before', async () => {
     const sku = await onA.freshSku(10);
-    const hold = await holdOnA(sku, 'fast-buyer', 2);
+    const hold = await onA.grant(sku, 'fast-buyer', 2);
     const placed = await onB.checkout('fast-buyer', [hold.holdId]);
     expect(placed.order.lines.map((l) => [l.sku, l.qty])).toEqual([[sku, 2]]);
     expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 8, held: 0, available: 8 });
@@ -52,7 +45,7 @@ describe.skipIf(!url)('a checkout on one instance of holds decided on another', 
 
   it('orders the quantity the other instance has just raised the hold to', async () => {
     const sku = await onA.freshSku(10);
-    const hold = await holdOnA(sku, 'raises-then-pays', 1);
+    const hold = await onA.grant(sku, 'raises-then-pays', 1);
     await a.authority.flush();
     expect((await a.authority.changeHold({ storeId: STORE, holdId: hold.holdId, qty: 3 })).ok).toBe(true);
     const placed = await onB.checkout('raises-then-pays', [hold.holdId]);
@@ -62,7 +55,7 @@ describe.skipIf(!url)('a checkout on one instance of holds decided on another', 
 
   it('refuses a hold the other instance has just released', async () => {
     const sku = await onA.freshSku(10);
-    const hold = await holdOnA(sku, 'changes-mind', 2);
+    const hold = await onA.grant(sku, 'changes-mind', 2);
     await a.authority.flush();
     expect((await a.authority.releaseHold(STORE, hold.holdId)).ok).toBe(true);
     await expect(onB.checkout('changes-mind', [hold.holdId])).rejects.toMatchObject({ statusCode: 409 });

@@ -5,7 +5,7 @@ import { placeOrder } from '../../src/orders/checkout';
 import { orderPricer, type PriceOrder } from '../../src/orders/pricing';
 import { PricingService } from '../../src/pricing/service';
 import { applyAdjustment } from '../../src/stock/adjustments';
-import type { Availability, StockAuthority } from '../../src/stock/authority';
+import type { Availability, Hold, StockAuthority } from '../../src/stock/authority';
 import { updateSkuSettings } from '../../src/stock/levels';
 import { recordSale } from '../../src/stock/sales';
 import type { TestDatabase } from '../support';
@@ -56,6 +56,13 @@ export class StockDriver {
     });
     await this.adjust('count', [{ sku, onHand }]);
     return sku;
+  }
+
+  /** A hold the test needs granted (a refusal fails the test with its message). */
+  async grant(sku: string, holderId: string, qty: number): Promise<Hold> {
+    const r = await this.h.authority.setHold({ storeId: STORE, sku, holderId, qty });
+    if (!r.ok) throw new Error(r.refusal.message);
+    return r.hold;
   }
 
   async adjust(

@@ -33,9 +33,17 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
 /** A Redis-mode authority on its own database and its own key prefix. */
 export async function redisHarness(
   url: string,
-  options: { client?: Redis | Cluster; db?: TestDatabase; prefix?: string; persistIntervalMs?: number } = {},
+  options: {
+    client?: Redis | Cluster;
+    db?: TestDatabase;
+    prefix?: string;
+    persistIntervalMs?: number;
+    /** Without `db`: every SKU of the harness' own database is split into this many buckets. */
+    buckets?: number;
+  } = {},
 ): Promise<StockHarness & { prefix: string; redis: Redis | Cluster }> {
   const db = options.db ?? (await createTestDatabase({ demo: true }));
+  if (!options.db && options.buckets) await db.pool.query('UPDATE stock_levels SET buckets = $1', [options.buckets]);
   const clock = new TestClock();
   const prefix = options.prefix ?? testPrefix();
   const redis = options.client ?? redisClient(url);

@@ -731,15 +731,16 @@ export class RedisStockAuthority implements StockAuthority {
   async getHold(storeId: string, holdId: string): Promise<Hold | undefined> {
     const loc = await this.locate(holdId);
     if (loc && loc.storeId === storeId) {
-      const raw = await this.redis
-        .hget(this.keys.bucket(loc.storeId, loc.sku, loc.bucket)[1], holdId)
-        .catch(() => null);
-      if (raw) {
-        const r = JSON.parse(raw) as Omit<ScriptHold, 'id'>;
-        return this.holdOf(loc, { ...r, id: holdId });
-      }
+      const h = await this.readHold(loc, holdId);
+      if (h) return this.holdOf(loc, h);
     }
     return this.fromPostgres(storeId, holdId);
+  }
+
+  /** A hold as its bucket has it (active, maybe due), or undefined (none, or Redis did not answer). */
+  private async readHold(loc: HoldLocation, holdId: string): Promise<ScriptHold | undefined> {
+    const raw = await this.redis.hget(this.keys.bucket(loc.storeId, loc.sku, loc.bucket)[1], holdId).catch(() => null);
+    return raw ? { ...(JSON.parse(raw) as Omit<ScriptHold, 'id'>), id: holdId } : undefined;
   }
 
   async holdsOf(storeId: string, holderId: string): Promise<Hold[]> {
@@ -848,10 +849,8 @@ export class RedisStockAuthority implements StockAuthority {
     const found = await Promise.all(
       holdIds.map(async (id) => {
         const loc = await this.locations.get(id).catch(() => undefined);
-        if (!loc) return undefined;
-        const raw = await this.redis.hget(this.keys.bucket(loc.storeId, loc.sku, loc.bucket)[1], id).catch(() => null);
-        const r = raw ? (JSON.parse(raw) as Omit<ScriptHold, 'id'>) : undefined;
-        return r && r.e > now ? ([id, r.q] as const) : undefined;
+        const h = loc && (await this.readHold(loc, id));
+        return h && h.e > now ? ([id, h.q] as const) : undefined;
       }),
     );
     return new Map(found.filter((f) => f !== undefined));
