@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE, StockDriver } from './stock/harness';
-import { redisHarness } from './stock/redis';
+import { redisClient, redisHarness } from './stock/redis';
 import { createTestDatabase, redisUrl } from './support';
 
 const url = redisUrl();
@@ -10,12 +10,13 @@ const url = redisUrl();
  * holds it decides to PostgreSQL through its own persister, up to a batch window later. A
  * shopper whose next request reaches another instance must find there what the first one
  * answered: a checkout reads the holds from PostgreSQL, so it waits until PostgreSQL shows
- * them as Redis has them.
+ * them as Redis has them; a holder's holds and the login transfer read them from PostgreSQL
+ * once every instance has written what it had queued (peer-flush.ts).
  *
  * Instance A writes its decisions every 200 ms here, so that B's checkout, made at once, comes
  * before them (as one within the 20 ms window in production would).
  */
-describe.skipIf(!url)('a checkout on one instance of holds decided on another', () => {
+describe.skipIf(!url)('one instance serving holds decided on another', () => {
   let a: Awaited<ReturnType<typeof redisHarness>>;
   let b: Awaited<ReturnType<typeof redisHarness>>;
   let onA: StockDriver;
@@ -60,5 +61,37 @@ describe.skipIf(!url)('a checkout on one instance of holds decided on another', 
     expect((await a.authority.releaseHold(STORE, hold.holdId)).ok).toBe(true);
     await expect(onB.checkout('changes-mind', [hold.holdId])).rejects.toMatchObject({ statusCode: 409 });
     expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 10, held: 0, available: 10 });
+  });
+
+  it("lists a holder's hold granted on the other instance a moment before", async () => {
+    const sku = await onA.freshSku(10);
+    const hold = await onA.grant(sku, 'looks-at-cart', 2);
+    const listed = await b.authority.holdsOf(STORE, 'looks-at-cart');
+    expect(listed.map((h) => [h.holdId, h.qty, h.state])).toEqual([[hold.holdId, 2, 'active']]);
+  });
+
+  it('moves at login the hold a guest got on the other instance a moment before', async () => {
+    const sku = await onA.freshSku(10);
+    const hold = await onA.grant(sku, 'guest-logs-in', 3);
+    const moved = await b.authority.transferHolds(STORE, 'guest-logs-in', 'member-7');
+    expect(moved.holds.map((h) => [h.holdId, h.holderId, h.qty])).toEqual([[hold.holdId, 'member-7', 3]]);
+    expect(await b.authority.holdsOf(STORE, 'guest-logs-in')).toEqual([]);
+    const placed = await onA.checkout('member-7', [hold.holdId]);
+    expect(placed.order.lines.map((l) => [l.sku, l.qty])).toEqual([[sku, 3]]);
+    expect(await onA.checkInvariant(sku)).toMatchObject({ onHand: 7, held: 0, available: 7 });
+  });
+
+  it('does not wait long for an instance that announced itself and then went silent', async () => {
+    const redis = redisClient(url as string);
+    await redis.connect();
+    // An instance that crashed a moment ago: its heartbeat is fresh, but nobody will answer for it.
+    await redis.hset(`${a.prefix}peers`, 'crashed-instance', String(Date.now()));
+    await redis.quit();
+    const sku = await onA.freshSku(10);
+    const hold = await onA.grant(sku, 'meets-a-crash', 1);
+    const started = Date.now();
+    const listed = await b.authority.holdsOf(STORE, 'meets-a-crash');
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(listed.map((h) => h.holdId)).toEqual([hold.holdId]);
   });
 });

@@ -24,6 +24,7 @@ import { newHoldId } from './hold-ids';
 import { HoldLocations } from './hold-locations';
 import { type HoldLocation, homeBucket, StockKeys } from './keys';
 import { loadSku, readSkuStates } from './loader';
+import { PeerFlush } from './peer-flush';
 import { type GrantOp, HoldPersister, type PersistOp } from './persister';
 import {
   defineHoldBatches,
@@ -81,6 +82,7 @@ export class RedisStockAuthority implements StockAuthority {
   private readonly log: FastifyBaseLogger;
   private readonly settings: StockSettingsCache;
   private readonly persister: HoldPersister;
+  private readonly peers: PeerFlush;
   private readonly due: DueIndex;
   private readonly locations: HoldLocations;
   private readonly batches: DecisionBatches;
@@ -111,12 +113,19 @@ export class RedisStockAuthority implements StockAuthority {
       maxPending: options.maxPendingDecisions,
       onVoid: (grants) => this.voidHolds(grants),
     });
+    this.peers = new PeerFlush({
+      redis: this.redis,
+      prefix: options.prefix,
+      flushLocal: () => this.persister.flush(),
+      onError: (error, what) => this.log.warn({ err: error }, what),
+    });
     this.redis.on('ready', () => void this.ensureLoaded().catch(() => {}));
   }
 
   // ---- life cycle -------------------------------------------------------------------------
 
   async start(): Promise<void> {
+    this.peers.start();
     if (this.redis.status === 'wait') {
       // Not reachable yet: start anyway (not ready); the client keeps trying and 'ready' loads the state.
       const connecting = this.redis.connect().catch(() => {});
@@ -127,6 +136,7 @@ export class RedisStockAuthority implements StockAuthority {
 
   async stop(): Promise<void> {
     await this.rebuilding?.catch(() => {});
+    await this.peers.stop();
     await this.persister.stop();
     if (this.options.ownsClient) this.redis.disconnect();
   }
@@ -598,7 +608,8 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   async transferHolds(storeId: string, fromHolderId: string, toHolderId: string): Promise<TransferResult> {
-    await this.persister.flush();
+    // The guest's holds are read from PostgreSQL: every instance's decisions must be there.
+    await this.peers.everywhere();
     const guestHolds = await loadHoldsOf(this.db, storeId, fromHolderId, this.clock());
     const s = await this.settingsOf(storeId);
     const holds: Hold[] = [];
@@ -744,7 +755,7 @@ export class RedisStockAuthority implements StockAuthority {
   }
 
   async holdsOf(storeId: string, holderId: string): Promise<Hold[]> {
-    await this.persister.flush();
+    await this.peers.everywhere();
     return loadHoldsOf(this.db, storeId, holderId, this.clock());
   }
 
