@@ -64,6 +64,12 @@ const envSchema = z.object({
     .min(50, 'must be at least 50')
     .max(1_000, 'must be at most 1000 (holds are swept at least every second)')
     .default(1_000),
+  HOLD_PERSIST_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be at least 1')
+    .max(1_000, 'must be at most 1000 (a checkout waits for the decisions of other instances at most 1 s)')
+    .default(5),
   PROCUREMENT_WEBHOOK_URL: z.preprocess(
     blankAsUndefined,
     urlWithProtocol(['http:', 'https:'], 'https://erp.example.com/hooks/low-stock').optional(),
@@ -123,6 +129,8 @@ export interface Config {
   redisKeyPrefix: string;
   /** How often expired holds are swept (at most 1 s). */
   holdSweepIntervalMs: number;
+  /** Redis mode: hold decisions reach PostgreSQL in batches, at most this long after they were made. */
+  holdPersistIntervalMs: number;
   /** Low-stock alerts are POSTed here (with retries); absent: alerts stay on the dashboard only. */
   procurementWebhookUrl: string | undefined;
   rabbitmqUrl: string | undefined;
@@ -189,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisCluster: e.REDIS_CLUSTER,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     holdSweepIntervalMs: e.HOLD_SWEEP_INTERVAL_MS,
+    holdPersistIntervalMs: e.HOLD_PERSIST_INTERVAL_MS,
     procurementWebhookUrl: e.PROCUREMENT_WEBHOOK_URL,
     rabbitmqUrl: e.RABBITMQ_URL,
     dataDir: path.resolve(e.TILL_DATA_DIR),

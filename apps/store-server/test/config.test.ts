@@ -19,6 +19,7 @@ describe('configuration', () => {
     expect(config.redisUrl).toBeUndefined();
     expect(config.seedDemo).toBe(true);
     expect(config.dataDir).toMatch(/\.till$/);
+    expect(config.holdPersistIntervalMs).toBe(5);
   });
 
   it('treats a blank optional URL as unset', () => {
@@ -46,6 +47,14 @@ describe('configuration', () => {
       'TILL_SEED_DEMO',
     ]);
     expect(found.find((p) => p.startsWith('PORT'))).toContain('whole number');
+  });
+
+  it('keeps the hold batch window between 1 ms and 1 s', () => {
+    expect(problems({ HOLD_PERSIST_INTERVAL_MS: '0' })).toEqual([
+      'HOLD_PERSIST_INTERVAL_MS must be at least 1 (got "0")',
+    ]);
+    expect(problems({ HOLD_PERSIST_INTERVAL_MS: '5000' })[0]).toMatch(/^HOLD_PERSIST_INTERVAL_MS must be at most 1000/);
+    expect(loadConfig({ HOLD_PERSIST_INTERVAL_MS: '20' }).holdPersistIntervalMs).toBe(20);
   });
 
   it('accepts real values', () => {

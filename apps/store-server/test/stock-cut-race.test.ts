@@ -23,7 +23,7 @@ function holderIn(bucket: number, buckets: number, prefix: string, not = false):
  * after the cut. Both must end up with the same holds and the same available units.
  *
  * The persister here waits a minute between batches, so a change stays in its queue while the
- * decrease is made, as a change decided within the last 20 ms would in production.
+ * decrease is made, as a change decided within the last batch window would in production.
  */
 describe.skipIf(!url)('a stock decrease made in PostgreSQL while Redis changes a hold it cuts', () => {
   describe.each([1, 3])('%i bucket(s) per SKU', (buckets) => {

@@ -14,7 +14,7 @@ const url = redisUrl();
  * once every instance has written what it had queued (peer-flush.ts).
  *
  * Instance A writes its decisions every 200 ms here, so that B's checkout, made at once, comes
- * before them (as one within the 20 ms window in production would).
+ * before them (as one within the batch window in production would).
  */
 describe.skipIf(!url)('one instance serving holds decided on another', () => {
   let a: Awaited<ReturnType<typeof redisHarness>>;

@@ -31,6 +31,7 @@ export function createStockAuthority(config: Config, db: pg.Pool, logger: Fastif
     db,
     redis,
     prefix: config.redisKeyPrefix,
+    persistIntervalMs: config.holdPersistIntervalMs,
     logger: logger.child({ component: 'stock-redis' }),
     ownsClient: true,
   });

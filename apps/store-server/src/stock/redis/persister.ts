@@ -94,7 +94,7 @@ export class HoldPersister {
   private readonly maxPending: number;
 
   constructor(private readonly options: PersisterOptions) {
-    this.intervalMs = options.intervalMs ?? 20;
+    this.intervalMs = options.intervalMs ?? 5;
     this.maxBatch = options.maxBatch ?? 2_000;
     this.voidAfterMs = options.voidAfterMs ?? 2_000;
     this.maxPending = options.maxPending ?? 100_000;
