@@ -5,7 +5,7 @@ import { stockAuthorityContract } from './stock/contract';
 import { STORE, StockDriver } from './stock/harness';
 import { redisHarness } from './stock/redis';
 import { type OwnCluster, startOwnCluster } from './stock/redis-cluster';
-import { redisUrl } from './support';
+import { createTestDatabase, redisUrl } from './support';
 
 const BUCKETS = 3;
 const url = redisUrl();
@@ -110,4 +110,23 @@ describe.skipIf(!url)('hot SKUs on a local Redis Cluster (3 masters, buckets on 
       return h;
     });
   });
+
+  it("finds on one instance the holds another has not written yet (the flush request crosses the cluster's nodes)", async () => {
+    const db = await createTestDatabase({ demo: true });
+    const a = await redisHarness('', { db, client: cluster.client(), persistIntervalMs: 60_000 });
+    const b = await redisHarness('', { db, client: cluster.client(), prefix: a.prefix });
+    try {
+      const onA = await new StockDriver(a).init();
+      const sku = await onA.freshSku(10);
+      const hold = await onA.grant(sku, 'cluster-guest', 2);
+      const listed = await b.authority.holdsOf(STORE, 'cluster-guest');
+      expect(listed.map((h) => [h.holdId, h.qty])).toEqual([[hold.holdId, 2]]);
+      const moved = await b.authority.transferHolds(STORE, 'cluster-guest', 'cluster-member');
+      expect(moved.holds.map((h) => [h.holdId, h.holderId])).toEqual([[hold.holdId, 'cluster-member']]);
+    } finally {
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  }, 30_000);
 });
