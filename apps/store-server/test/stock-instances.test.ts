@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE, StockDriver } from './stock/harness';
-import { redisClient, redisHarness } from './stock/redis';
+import { deletePrefix, redisClient, redisHarness } from './stock/redis';
 import { createTestDatabase, redisUrl } from './support';
+import { waitFor } from './support/process';
 
 const url = redisUrl();
 
@@ -94,4 +95,47 @@ describe.skipIf(!url)('one instance serving holds decided on another', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(listed.map((h) => h.holdId)).toEqual([hold.holdId]);
   });
+});
+
+/**
+ * Redis came back empty while another instance still had decisions queued for PostgreSQL
+ * (made on the Redis that is gone): the instance that rebuilds the state asks the others it
+ * remembers to write theirs first, so the rebuilt state counts them. Instance A writes only
+ * once a minute here; B rebuilds.
+ */
+describe.skipIf(!url)('a rebuild while another instance has decisions queued', () => {
+  it('counts the holds the other instance had not written yet', async () => {
+    const db = await createTestDatabase({ demo: true });
+    const a = await redisHarness(url as string, { db, persistIntervalMs: 60_000 });
+    const b = await redisHarness(url as string, { db, prefix: a.prefix });
+    const redis = redisClient(url as string);
+    try {
+      await redis.connect();
+      await waitFor(
+        'both instances to announce themselves',
+        async () => ((await redis.hlen(`${a.prefix}peers`)) >= 2 ? true : undefined),
+        10_000,
+      );
+      const onA = await new StockDriver(a).init();
+      const onB = await new StockDriver(b).init();
+      const sku = await onA.freshSku(10);
+      expect(await b.authority.holdsOf(STORE, 'nobody')).toEqual([]); // B looks at who is there
+      const hold = await onA.grant(sku, 'early-bird', 3);
+
+      await deletePrefix(redis, a.prefix); // Redis lost everything
+      await b.authority.expireDue(); // the sweeper finds the state gone and rebuilds it
+      expect(await b.authority.readiness()).toEqual({ ok: true });
+
+      expect((await b.authority.getHold(STORE, hold.holdId))?.qty).toBe(3);
+      const late = await b.authority.setHold({ storeId: STORE, sku, holderId: 'late-bird', qty: 8 });
+      expect(late).toMatchObject({ ok: false, refusal: { code: 'NOT_ENOUGH', available: 7 } });
+      await onB.checkInvariant(sku);
+      expect(await onB.availability(sku)).toEqual({ sku, onHand: 10, held: 3, available: 7 });
+    } finally {
+      await redis.quit();
+      await a.close();
+      await b.close();
+      await db.drop();
+    }
+  }, 30_000);
 });

@@ -188,8 +188,9 @@ export class RedisStockAuthority implements StockAuthority {
         }
         throw new Error('another server did not finish rebuilding the stock state');
       }
-      // Decisions already made (by the Redis that is gone) belong in PostgreSQL first.
-      await this.persister.flush();
+      // Decisions already made (on the Redis that is gone), here and on the other instances,
+      // belong in PostgreSQL first.
+      await this.peers.beforeRebuild();
       const states = await readSkuStates(this.db);
       this.bucketCounts.clear();
       const CONCURRENCY = 64;

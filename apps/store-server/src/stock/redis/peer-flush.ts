@@ -8,14 +8,18 @@ export interface PeerFlushOptions {
   /** Writes this instance's queued hold decisions to PostgreSQL and waits for them. */
   flushLocal: () => Promise<void>;
   onError: (error: unknown, what: string) => void;
-  /** How long a request waits at most for the other instances' answers. */
+  /** How long a read waits at most for the other instances' answers. */
   timeoutMs?: number;
+  /** How long a rebuild waits at most (the others may still be reconnecting to a restarted Redis). */
+  rebuildTimeoutMs?: number;
 }
 
 /** An instance silent this long is not waited for; one silent for PRUNE_MS is struck off. */
 const STALE_MS = 5_000;
 const PRUNE_MS = 60_000;
 const HEARTBEAT_MS = 1_000;
+/** A rebuild repeats its request this often, for the instances whose subscription is not back yet. */
+const REBUILD_REPEAT_MS = 100;
 
 /**
  * Several store-server instances share one Redis, and each writes the hold decisions it makes
@@ -30,7 +34,10 @@ const HEARTBEAT_MS = 1_000;
  * decision written: it was queued there before the answer left, so before the request came.
  *
  * Instances announce themselves in the hash `<prefix>peers` (id -> last heartbeat, ms) every
- * second while their subscription is up.
+ * second while their subscription is up, and remember who else did. A Redis that came back empty
+ * has lost that hash, and the instances' queued decisions were made on the Redis that is gone:
+ * `beforeRebuild()` asks the instances it remembers, again every 100 ms until each has answered
+ * (or `rebuildTimeoutMs`), so that the rebuild reads them from PostgreSQL.
  */
 export class PeerFlush {
   readonly id = uuidv7();
@@ -40,6 +47,9 @@ export class PeerFlush {
   private readonly requests: string;
   private readonly answers: string;
   private readonly timeoutMs: number;
+  private readonly rebuildTimeoutMs: number;
+  /** The other instances seen alive lately (id -> when, ms): kept through a Redis that lost them. */
+  private readonly seen = new Map<string, number>();
   private readonly waiting = new Map<string, { peers: Set<string>; done: () => void }>();
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -49,6 +59,7 @@ export class PeerFlush {
     this.requests = `${options.prefix}peers:flush`;
     this.answers = `${options.prefix}peers:flushed`;
     this.timeoutMs = options.timeoutMs ?? 1_000;
+    this.rebuildTimeoutMs = options.rebuildTimeoutMs ?? 3_000;
     // (The union's two duplicate() signatures cannot be called as one.)
     this.subscriber = options.redis.isCluster
       ? (options.redis as Cluster).duplicate()
@@ -80,28 +91,37 @@ export class PeerFlush {
   async everywhere(): Promise<void> {
     const local = this.options.flushLocal();
     const peers = await this.livePeers();
-    if (peers.size > 0) await this.ask(peers);
+    if (peers.size > 0) await this.ask(peers, this.timeoutMs);
     await local;
   }
 
-  private async ask(peers: Set<string>): Promise<void> {
+  /** As `everywhere()`, for a rebuild of the state: also the instances remembered from before. */
+  async beforeRebuild(): Promise<void> {
+    const local = this.options.flushLocal();
+    const peers = new Set([...this.seen.keys(), ...(await this.livePeers())]);
+    if (peers.size > 0) await this.ask(peers, this.rebuildTimeoutMs, REBUILD_REPEAT_MS);
+    await local;
+  }
+
+  private async ask(peers: Set<string>, timeoutMs: number, repeatMs?: number): Promise<void> {
     const requestId = uuidv7();
-    let timer: NodeJS.Timeout | undefined;
+    const timers: NodeJS.Timeout[] = [];
     const answered = new Promise<void>((resolve) => {
       const done = () => {
-        clearTimeout(timer);
+        for (const timer of timers) clearTimeout(timer); // (clears an interval too)
         this.waiting.delete(requestId);
         resolve();
       };
       this.waiting.set(requestId, { peers, done });
-      timer = setTimeout(done, this.timeoutMs);
+      timers.push(setTimeout(done, timeoutMs));
     });
-    try {
-      await this.redis.publish(this.requests, `${requestId}\t${this.id}`);
-    } catch (error) {
-      this.options.onError(error, 'peer flush: request not sent');
-      this.waiting.get(requestId)?.done();
-    }
+    const publish = () =>
+      this.redis.publish(this.requests, `${requestId}\t${this.id}`).catch((error) => {
+        this.options.onError(error, 'peer flush: request not sent');
+        if (!repeatMs) this.waiting.get(requestId)?.done();
+      });
+    if (repeatMs) timers.push(setInterval(publish, repeatMs));
+    await publish();
     await answered;
   }
 
@@ -125,7 +145,7 @@ export class PeerFlush {
     }
   }
 
-  /** The other instances that announced themselves lately. */
+  /** The other instances that announced themselves lately (remembered in `seen`). */
   private async livePeers(): Promise<Set<string>> {
     const beats = await this.redis.hgetall(this.peersKey).catch(() => ({}) as Record<string, string>);
     const now = Date.now();
@@ -137,11 +157,16 @@ export class PeerFlush {
       else if (age >= PRUNE_MS) gone.push(id);
     }
     if (gone.length > 0) this.redis.hdel(this.peersKey, ...gone).catch(() => {});
+    for (const id of live) this.seen.set(id, now);
+    for (const [id, at] of this.seen) if (now - at >= STALE_MS) this.seen.delete(id);
     return live;
   }
 
   private beat(): void {
     if (this.subscriber.status !== 'ready') return;
-    this.redis.hset(this.peersKey, this.id, String(Date.now())).catch(() => {});
+    this.redis
+      .hset(this.peersKey, this.id, String(Date.now()))
+      .then(() => this.livePeers())
+      .catch(() => {});
   }
 }
