@@ -89,18 +89,22 @@ export class PeerFlush {
 
   /** Writes this instance's decisions, and waits until every other live instance has written its own. */
   async everywhere(): Promise<void> {
-    const local = this.options.flushLocal();
-    const peers = await this.livePeers();
-    if (peers.size > 0) await this.ask(peers, this.timeoutMs);
-    await local;
+    await Promise.all([
+      this.options.flushLocal(),
+      this.livePeers().then((peers) => (peers.size > 0 ? this.ask(peers, this.timeoutMs) : undefined)),
+    ]);
   }
 
   /** As `everywhere()`, for a rebuild of the state: also the instances remembered from before. */
   async beforeRebuild(): Promise<void> {
-    const local = this.options.flushLocal();
-    const peers = new Set([...this.seen.keys(), ...(await this.livePeers())]);
-    if (peers.size > 0) await this.ask(peers, this.rebuildTimeoutMs, REBUILD_REPEAT_MS);
-    await local;
+    const remembered = [...this.seen.keys()];
+    await Promise.all([
+      this.options.flushLocal(),
+      this.livePeers().then((live) => {
+        const peers = new Set([...remembered, ...live]);
+        return peers.size > 0 ? this.ask(peers, this.rebuildTimeoutMs, REBUILD_REPEAT_MS) : undefined;
+      }),
+    ]);
   }
 
   private async ask(peers: Set<string>, timeoutMs: number, repeatMs?: number): Promise<void> {
