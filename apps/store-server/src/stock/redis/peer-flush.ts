@@ -48,7 +48,7 @@ export class PeerFlush {
   private readonly answers: string;
   private readonly timeoutMs: number;
   private readonly rebuildTimeoutMs: number;
-  /** The other instances seen alive lately (id -> when, ms): kept through a Redis that lost them. */
+  /** The other instances seen alive lately (id -> their last heartbeat, ms): kept through a Redis that lost them. */
   private readonly seen = new Map<string, number>();
   private readonly waiting = new Map<string, { peers: Set<string>; done: () => void }>();
   private heartbeat: NodeJS.Timeout | undefined;
@@ -157,11 +157,12 @@ export class PeerFlush {
     const gone: string[] = [];
     for (const [id, at] of Object.entries(beats)) {
       const age = now - Number(at);
-      if (id !== this.id && age < STALE_MS) live.add(id);
-      else if (age >= PRUNE_MS) gone.push(id);
+      if (id !== this.id && age < STALE_MS) {
+        live.add(id);
+        this.seen.set(id, Number(at));
+      } else if (age >= PRUNE_MS) gone.push(id);
     }
     if (gone.length > 0) this.redis.hdel(this.peersKey, ...gone).catch(() => {});
-    for (const id of live) this.seen.set(id, now);
     for (const [id, at] of this.seen) if (now - at >= STALE_MS) this.seen.delete(id);
     return live;
   }
