@@ -3,9 +3,9 @@ import type { RedisStockAuthority } from '../src/stock/redis/authority';
 import { StockKeys } from '../src/stock/redis/keys';
 import { stockAuthorityContract } from './stock/contract';
 import { STORE, StockDriver } from './stock/harness';
-import { redisHarness } from './stock/redis';
+import { redisHarness, twoInstances } from './stock/redis';
 import { type OwnCluster, startOwnCluster } from './stock/redis-cluster';
-import { createTestDatabase, redisUrl } from './support';
+import { redisUrl } from './support';
 
 const BUCKETS = 3;
 const url = redisUrl();
@@ -112,9 +112,7 @@ describe.skipIf(!url)('hot SKUs on a local Redis Cluster (3 masters, buckets on 
   });
 
   it("finds on one instance the holds another has not written yet (the flush request crosses the cluster's nodes)", async () => {
-    const db = await createTestDatabase({ demo: true });
-    const a = await redisHarness('', { db, client: cluster.client(), persistIntervalMs: 60_000 });
-    const b = await redisHarness('', { db, client: cluster.client(), prefix: a.prefix });
+    const { a, b, close } = await twoInstances('', { persistIntervalMs: 60_000, client: () => cluster.client() });
     try {
       const onA = await new StockDriver(a).init();
       const sku = await onA.freshSku(10);
@@ -124,9 +122,7 @@ describe.skipIf(!url)('hot SKUs on a local Redis Cluster (3 masters, buckets on 
       const moved = await b.authority.transferHolds(STORE, 'cluster-guest', 'cluster-member');
       expect(moved.holds.map((h) => [h.holdId, h.holderId])).toEqual([[hold.holdId, 'cluster-member']]);
     } finally {
-      await a.close();
-      await b.close();
-      await db.drop();
+      await close();
     }
   }, 30_000);
 });

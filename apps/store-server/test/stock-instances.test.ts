@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORE, StockDriver } from './stock/harness';
-import { deletePrefix, redisClient, redisHarness } from './stock/redis';
-import { createTestDatabase, redisUrl } from './support';
+import { deletePrefix, redisClient, type redisHarness, twoInstances } from './stock/redis';
+import { redisUrl } from './support';
 import { waitFor } from './support/process';
 
 const url = redisUrl();
@@ -18,24 +18,19 @@ const url = redisUrl();
  * before them (as one within the batch window in production would).
  */
 describe.skipIf(!url)('one instance serving holds decided on another', () => {
+  let instances: Awaited<ReturnType<typeof twoInstances>>;
   let a: Awaited<ReturnType<typeof redisHarness>>;
   let b: Awaited<ReturnType<typeof redisHarness>>;
   let onA: StockDriver;
   let onB: StockDriver;
 
   beforeAll(async () => {
-    const db = await createTestDatabase({ demo: true });
-    a = await redisHarness(url as string, { db, persistIntervalMs: 200 });
-    b = await redisHarness(url as string, { db, prefix: a.prefix });
+    instances = await twoInstances(url as string, { persistIntervalMs: 200 });
+    ({ a, b } = instances);
     onA = await new StockDriver(a).init();
     onB = await new StockDriver(b).init();
-    const close = b.close;
-    b.close = () => close().then(() => db.drop());
   }, 60_000);
-  afterAll(async () => {
-    await a?.close();
-    await b?.close();
-  });
+  afterAll(() => instances?.close());
 
   it('places the order of a hold granted on the other instance a moment before', async () => {
     const sku = await onA.freshSku(10);
@@ -105,9 +100,7 @@ describe.skipIf(!url)('one instance serving holds decided on another', () => {
  */
 describe.skipIf(!url)('a rebuild while another instance has decisions queued', () => {
   it('counts the holds the other instance had not written yet', async () => {
-    const db = await createTestDatabase({ demo: true });
-    const a = await redisHarness(url as string, { db, persistIntervalMs: 60_000 });
-    const b = await redisHarness(url as string, { db, prefix: a.prefix });
+    const { a, b, close } = await twoInstances(url as string, { persistIntervalMs: 60_000 });
     const redis = redisClient(url as string);
     try {
       await redis.connect();
@@ -133,9 +126,7 @@ describe.skipIf(!url)('a rebuild while another instance has decisions queued', (
       expect(await onB.availability(sku)).toEqual({ sku, onHand: 10, held: 3, available: 7 });
     } finally {
       await redis.quit();
-      await a.close();
-      await b.close();
-      await db.drop();
+      await close();
     }
   }, 30_000);
 });

@@ -73,3 +73,25 @@ export async function redisHarness(
     },
   };
 }
+
+/**
+ * Two Redis-mode instances (two authorities) on one Redis key prefix and one database of their
+ * own, as several store servers run; A writes its decisions every `persistIntervalMs`.
+ */
+export async function twoInstances(
+  url: string,
+  options: { persistIntervalMs: number; client?: () => Redis | Cluster },
+) {
+  const db = await createTestDatabase({ demo: true });
+  const a = await redisHarness(url, { db, client: options.client?.(), persistIntervalMs: options.persistIntervalMs });
+  const b = await redisHarness(url, { db, client: options.client?.(), prefix: a.prefix });
+  return {
+    a,
+    b,
+    close: async () => {
+      await a.close();
+      await b.close();
+      await db.drop();
+    },
+  };
+}
